@@ -1,0 +1,1 @@
+"""JSON Schemas written by sggitops, shipped in the wheel as sggitops.schemas."""

@@ -1,0 +1,225 @@
+"""The one ruamel.yaml setup: load with positions, deterministic dump.
+
+Loading returns round-trip nodes (CommentedMap/CommentedSeq) that know their line and column, so every
+error can point at `file:line:col`. Dumping is deterministic: the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from sggitops.errors import InputError, Location
+
+MAX_NODES = 1_000_000
+"""A document that expands (through aliases) to more nodes than this is refused: an alias bomb."""
+
+
+def _loader() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _dumper() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.default_flow_style = False
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.explicit_start = False
+    yaml.representer.add_representer(str, _represent_str)
+    return yaml
+
+
+def _represent_str(representer: RoundTripRepresenter, data: str) -> Any:
+    if "\n" in data:
+        return representer.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return representer.represent_str(data)
+
+
+def _error_location(err: YAMLError, filename: str) -> Location:
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    if mark is None:
+        return Location(filename, 1, 1)
+    return Location(filename, mark.line + 1, mark.column + 1)
+
+
+def _yaml_error(err: YAMLError, filename: str, rule: str) -> InputError:
+    if isinstance(err, MarkedYAMLError):
+        message = " ".join(p for p in (err.context, err.problem) if p) or str(err)
+    else:
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+    message = message.replace("\n", " ")
+    return InputError(
+        f"not valid YAML: {message}",
+        location=_error_location(err, filename),
+        rule=rule,
+        hint="fix the YAML syntax at this position",
+    )
+
+
+def load_all(text: str, filename: str, *, rule: str = "yaml/syntax") -> list[Any]:
+    """Every document of a YAML stream as round-trip nodes; raises InputError with a position."""
+    try:
+        docs = list(_loader().load_all(text))
+    except YAMLError as err:
+        raise _yaml_error(err, filename, rule) from None
+    except RecursionError:
+        raise InputError(
+            "the YAML nests too deeply to load",
+            location=Location(filename, 1, 1),
+            rule=rule,
+            hint="flatten the document",
+        ) from None
+    for doc in docs:
+        check_expansion(doc, filename, rule=rule)
+    return docs
+
+
+def load_one(text: str, filename: str, *, rule: str = "yaml/syntax") -> Any:
+    """A single-document YAML file; more than one document is an error."""
+    docs = load_all(text, filename, rule=rule)
+    if len(docs) > 1:
+        raise InputError(
+            "expected one YAML document, found several",
+            location=Location(filename, 1, 1),
+            rule=rule,
+            hint="remove the extra `---` separators",
+        )
+    return docs[0] if docs else None
+
+
+def check_expansion(doc: Any, filename: str, *, rule: str = "yaml/syntax") -> None:
+    """Refuse documents whose aliases expand past MAX_NODES (the billion-laughs attack)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: Any, depth: int) -> int:
+        if not isinstance(node, (Mapping, list)):
+            return 1
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if depth > 500:
+            raise InputError(
+                "the YAML nests more than 500 levels deep",
+                location=Location(filename, *position(node)),
+                rule=rule,
+                hint="flatten the document",
+            )
+        sizes[key] = MAX_NODES + 1  # a cycle counts as unbounded
+        children: Iterable[Any] = node.values() if isinstance(node, Mapping) else node
+        total = 1
+        for child in children:
+            total += size(child, depth + 1)
+            if total > MAX_NODES:
+                break
+        sizes[key] = total
+        return total
+
+    if size(doc, 0) > MAX_NODES:
+        raise InputError(
+            f"the YAML expands to more than {MAX_NODES:,} nodes through aliases",
+            location=Location(filename, *position(doc)),
+            rule=rule,
+            hint="an alias bomb or a runaway anchor; write the values out instead",
+        )
+
+
+def position(node: Any, key: Any = None) -> tuple[int, int]:
+    """1-based (line, col) of a node, or of its key/item `key` when given; (1, 1) when unknown."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return (1, 1)
+    try:
+        if key is None:
+            return (lc.line + 1, lc.col + 1)
+        if isinstance(node, CommentedMap):
+            line, col = lc.key(key)
+        elif isinstance(node, CommentedSeq):
+            line, col = lc.item(key)
+        else:
+            return (lc.line + 1, lc.col + 1)
+        return (line + 1, col + 1)
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return (lc.line + 1, lc.col + 1)
+
+
+def value_position(node: Any, key: Any) -> tuple[int, int]:
+    """1-based (line, col) of the value under `key` in a mapping (falls back to the key)."""
+    lc = getattr(node, "lc", None)
+    if lc is not None and isinstance(node, CommentedMap):
+        try:
+            line, col = lc.value(key)
+            return (line + 1, col + 1)
+        except (KeyError, TypeError):
+            pass
+    return position(node, key)
+
+
+def locate(root: Any, path: Sequence[Any]) -> tuple[int, int]:
+    """Position of the deepest node that exists along `path` (keys and indexes) from `root`."""
+    node = root
+    where = position(root)
+    for step in path:
+        if isinstance(node, Mapping) and step in node:
+            where = position(node, step)
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            where = position(node, step)
+            node = node[step]
+        else:
+            break
+    return where
+
+
+def to_plain(node: Any) -> Any:
+    """Round-trip nodes -> plain dict/list/scalars (aliases already bounded by check_expansion)."""
+    if isinstance(node, Mapping):
+        return {
+            str(k) if not isinstance(k, (str, int, float, bool)) else k: to_plain(v) for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [to_plain(v) for v in node]
+    if isinstance(node, LiteralScalarString):
+        return str(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return node
+
+
+def dump(data: Any) -> str:
+    """One YAML document, deterministic: keys in the order given, block style, literal multi-line strings."""
+    buf = io.StringIO()
+    _dumper().dump(_prepare(data), buf)
+    return buf.getvalue()
+
+
+def dump_all(docs: Iterable[Any]) -> str:
+    """A YAML stream of several documents separated by `---`."""
+    return "---\n".join(dump(doc) for doc in docs)
+
+
+def _prepare(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        out = CommentedMap()
+        for k, v in data.items():
+            out[k] = _prepare(v)
+        return out
+    if isinstance(data, (list, tuple)):
+        return CommentedSeq(_prepare(v) for v in data)
+    if isinstance(data, str) and "\n" in data:
+        return LiteralScalarString(data)
+    return data

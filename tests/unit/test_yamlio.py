@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+
+from sggitops import yamlio
+from sggitops.errors import InputError
+
+
+def test_positions_are_one_based() -> None:
+    doc = yamlio.load_one("a: 1\nb:\n  - x\n  - y: 2\n", "f.yaml")
+    assert yamlio.position(doc, "b") == (2, 1)
+    assert yamlio.locate(doc, ["b", 1, "y"]) == (4, 5)
+    assert yamlio.locate(doc, ["b", 7]) == (2, 1)
+
+
+def test_dump_is_deterministic_and_uses_literal_blocks() -> None:
+    data = {"kind": "ConfigMap", "data": {"values.yaml": "a: 1\nb: 2\n"}, "list": [{"a": 1}], "empty": {}}
+    text = yamlio.dump(data)
+    assert text == yamlio.dump(data)
+    assert "values.yaml: |\n    a: 1\n    b: 2\n" in text
+    assert yamlio.to_plain(yamlio.load_one(text, "x")) == data
+
+
+def test_alias_bomb_is_refused_with_a_position() -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(8):
+        prev, cur = chr(97 + i), chr(98 + i)
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    with pytest.raises(InputError) as err:
+        yamlio.load_one("\n".join(lines) + "\n", "bomb.yaml")
+    assert "alias" in err.value.lines()[0]
+    assert err.value.lines()[0].startswith("bomb.yaml:1:1: error [yaml/syntax]")
+
+
+def test_duplicate_keys_are_errors() -> None:
+    with pytest.raises(InputError) as err:
+        yamlio.load_one("a: 1\na: 2\n", "dup.yaml", rule="spec/yaml")
+    assert err.value.lines()[0].startswith("dup.yaml:2:1: error [spec/yaml]")
