@@ -1,0 +1,122 @@
+"""schema/* rules: every rendered object against the schema of its kind.
+
+Schemas come from a `SchemaRegistry` (Kubernetes built-ins of the cluster's version, the project's
+schemas, CRDs in the repo, `--schema-dir` catalogs). Unknown fields are errors.
+
+Rules:
+
+`schema/invalid` (error): the object breaks its schema. The message names the JSON path and the
+problem, e.g. `spec.replicas: expected integer or null, got string`, or
+`spec.replicaz: unknown field 'replicaz' (did you mean 'replicas'?)`.
+
+    PASS                                    FAIL
+    apiVersion: apps/v1                     apiVersion: apps/v1
+    kind: Deployment                        kind: Deployment
+    metadata: {name: web}                   metadata: {name: web}
+    spec:                                   spec:
+      replicas: 2                             replicaz: 2
+      selector: {matchLabels: {app: web}}     selector: {matchLabels: {app: web}}
+      template: ...                           template: ...
+
+`schema/unknown-kind` (warning; error with `strict`): no source has a schema for the object's
+apiVersion and kind, so it cannot be checked.
+
+    PASS                                    FAIL
+    apiVersion: v1                          apiVersion: example.com/v1
+    kind: ConfigMap                         kind: Widget
+
+`schema/version-fallback` (info): kubernetes-validate bundles no schemas for the cluster's
+Kubernetes version; the nearest lower one (or the lowest) is used instead. Reported once per call.
+
+    PASS: kubernetesVersion "1.34"          FAIL: kubernetesVersion "1.99"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from sggitops import yamlio
+from sggitops.checks.objects import Locate, where
+from sggitops.findings import Finding, Severity
+from sggitops.resource import ResourceId
+from sggitops.schema.registry import SchemaRegistry
+
+
+def check_objects(
+    objects: Iterable[Mapping[str, Any]],
+    registry: SchemaRegistry,
+    *,
+    locate: Locate | None = None,
+    cluster: str = "",
+    strict: bool = False,
+) -> Iterator[Finding]:
+    """schema/* findings for `objects` (plain dicts, or ruamel nodes for per-field positions)."""
+    match = registry.version_match
+    if not match.exact:
+        yield Finding(
+            "",
+            0,
+            0,
+            "schema/version-fallback",
+            Severity.INFO,
+            match.note,
+            hint="upgrade kubernetes-validate for schemas of newer Kubernetes versions",
+            cluster=cluster,
+        )
+    for obj in objects:
+        if isinstance(obj, Mapping):
+            yield from _check_one(obj, registry, locate, cluster, strict)
+
+
+def _check_one(
+    obj: Mapping[str, Any], registry: SchemaRegistry, locate: Locate | None, cluster: str, strict: bool
+) -> Iterator[Finding]:
+    rid = ResourceId.of(obj)
+    file, line, col = where(locate, rid)
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if not isinstance(api_version, str) or not api_version or not isinstance(kind, str) or not kind:
+        missing = [
+            k for k, v in (("apiVersion", api_version), ("kind", kind)) if not isinstance(v, str) or not v
+        ]
+        yield Finding(
+            file,
+            line,
+            col,
+            "schema/invalid",
+            Severity.ERROR,
+            f"object has no {' and no '.join(missing)}",
+            hint="every Kubernetes object needs a string apiVersion and kind",
+            cluster=cluster,
+            resource=str(rid),
+        )
+        return
+    validator = registry.validator_for(api_version, kind)
+    if validator is None:
+        yield Finding(
+            file,
+            line,
+            col,
+            "schema/unknown-kind",
+            Severity.ERROR if strict else Severity.WARNING,
+            f"no schema for {kind} at {api_version} (Kubernetes {registry.version_match.used}); not validated",
+            hint="add the CRD to the repo, or pass --schema-dir DIR holding {group}/{kind}_{version}.json",
+            cluster=cluster,
+            resource=str(rid),
+        )
+        return
+    for problem in validator.problems(obj):
+        at_line, at_col = line, col
+        if hasattr(obj, "lc") and line:
+            at_line, at_col = yamlio.locate(obj, problem.path)
+        yield Finding(
+            file,
+            at_line,
+            at_col,
+            "schema/invalid",
+            Severity.ERROR,
+            str(problem),
+            hint=f"schema: {validator.source}",
+            cluster=cluster,
+            resource=str(rid),
+        )
