@@ -4,6 +4,7 @@
 results point at them by `ruleId` and `ruleIndex`. Levels: error -> `error`, warning -> `warning`,
 info -> `note`. A finding without a line has no `region`; a column of 0 is left out of the region.
 `partialFingerprints` carries the same line-independent fingerprint as the Code Quality report.
+Artifact URIs are repo-relative and percent-encoded, against the `%SRCROOT%` base id.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ def sarif_document(report: Report) -> dict[str, object]:
     }
     run: dict[str, object] = {
         "tool": {"driver": driver},
-        "originalUriBaseIds": {"%SRCROOT%": {"uri": "./"}},
         "results": results,
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
