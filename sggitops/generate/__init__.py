@@ -1,1 +1,1 @@
-"""sggitops.generate."""
+"""generate: spec -> files (`plan`, pure) and the atomic writer (`write`)."""

@@ -1,0 +1,74 @@
+"""Plan, then write: `plan(platform)` is pure and returns every owned file in memory.
+
+`--check`, drift findings and golden tests all reuse the plan; `sggitops.generate.write` applies it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sggitops import __version__
+from sggitops.generate import bigbang
+from sggitops.spec.load import load_spec_with_digest
+from sggitops.spec.model import Platform
+from sggitops.spec.resolve import resolve_cluster
+
+SPEC_FILE = "platform.yaml"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every file the generator owns: repo-relative POSIX path -> text, plus the spec digest."""
+
+    files: Mapping[str, str]
+    spec_digest: str
+    generator_version: str = __version__
+    notes: tuple[str, ...] = field(default=())
+
+    def paths(self) -> list[str]:
+        return sorted(self.files)
+
+
+def plan(platform: Platform, spec_digest: str) -> Plan:
+    """spec -> files. Deterministic: the same spec gives the same bytes."""
+    files: dict[str, str] = {}
+    common = bigbang.common_values(platform)
+    files.update(bigbang.plan_base(platform, common))
+    policy_dirs = _plan_policies(platform, files)
+    for cluster in platform.clusters:
+        resolved = resolve_cluster(platform, cluster.name)
+        files.update(bigbang.plan_overlay(platform, resolved, common, [f"../../{d}" for d in policy_dirs]))
+        objects = bigbang.bootstrap_objects(platform, cluster.name)
+        if cluster.role == "run":
+            from sggitops.generate import argocd
+
+            files.update(argocd.plan_argocd(platform, cluster.name))
+            objects.append(argocd.bootstrap_kustomization(platform, cluster.name))
+        files[f"overlays/{cluster.name}/bootstrap.yaml"] = bigbang.render_bootstrap(objects, cluster.name)
+    if platform.ci.enabled:
+        from sggitops.generate.gitlabci import plan_gitlab_ci
+
+        files[".gitlab-ci.yml"] = plan_gitlab_ci(platform)
+    return Plan(files=dict(sorted(files.items())), spec_digest=spec_digest)
+
+
+def _plan_policies(platform: Platform, files: dict[str, str]) -> list[str]:
+    """bases/policies/<engine>/...; returns the kustomization dirs each overlay includes."""
+    from sggitops.generate.policies import plan_policy_sets
+
+    engine = platform.choices.policy_engine
+    policy_files = plan_policy_sets(engine, platform.policy.sets, platform.policy)
+    files.update(policy_files)
+    return sorted(
+        path.rsplit("/", 1)[0]
+        for path in policy_files
+        if path.endswith("/kustomization.yaml") and path.count("/") == 4
+    )
+
+
+def plan_repo(root: Path) -> tuple[Platform, Plan]:
+    """Load `platform.yaml` of a repo and plan its files."""
+    platform, spec_digest = load_spec_with_digest(root / SPEC_FILE, display=SPEC_FILE)
+    return platform, plan(platform, spec_digest)

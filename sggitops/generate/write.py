@@ -1,0 +1,174 @@
+"""Apply a plan to a repo atomically, owning only the files the lock says are ours.
+
+Rules: a file the lock does not own is never touched; an owned file edited by hand is a conflict
+(left alone) unless `force`; owned files no longer planned are removed. Every file is replaced with a
+temp file + fsync + rename, and the lock is written last, so a crash leaves each file old or new.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sggitops.generate.lock import LOCK_PATH, Lock, digest, read_lock
+from sggitops.generate.plan import Plan
+
+
+@dataclass
+class Changes:
+    """What applying a plan does (or would do)."""
+
+    create: list[str] = field(default_factory=list)
+    update: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # hand-edited owned files, or unowned files in the way
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.create or self.update or self.remove)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def _planned_files(plan: Plan) -> dict[str, str]:
+    lock = Lock(
+        version=plan.generator_version,
+        spec_digest=plan.spec_digest,
+        files={p: digest(t) for p, t in plan.files.items()},
+    )
+    files = dict(plan.files)
+    files[LOCK_PATH] = lock.render()
+    return files
+
+
+def compare(root: Path, plan: Plan) -> Changes:
+    """What `apply` would do, without writing."""
+    old = read_lock(root)
+    owned = dict(old.files) if old else {}
+    changes = Changes()
+    for path, text in sorted(_planned_files(plan).items()):
+        current = _read(root / path)
+        wanted = text.encode("utf-8")
+        if current is None:
+            changes.create.append(path)
+        elif current == wanted:
+            changes.unchanged += 1
+        elif path == LOCK_PATH or owned.get(path) == digest(current):
+            changes.update.append(path)
+        else:
+            changes.update.append(path)
+            changes.conflicts.append(path)
+    for path in sorted(set(owned) - set(plan.files)):
+        current = _read(root / path)
+        if current is None:
+            continue
+        changes.remove.append(path)
+        if digest(current) != owned[path]:
+            changes.conflicts.append(path)
+    return changes
+
+
+def diff(root: Path, plan: Plan, *, context: int = 3) -> str:
+    """A unified diff from the repo on disk to the plan (removed owned files included)."""
+    old = read_lock(root)
+    owned = dict(old.files) if old else {}
+    chunks: list[str] = []
+    planned = _planned_files(plan)
+    for path in sorted(set(planned) | (set(owned) - set(plan.files))):
+        current = _read(root / path)
+        before = current.decode("utf-8", "replace") if current is not None else ""
+        after = planned.get(path, "")
+        if path not in planned and current is None:
+            continue
+        if before == after:
+            continue
+        chunks.extend(
+            difflib.unified_diff(
+                before.splitlines(keepends=True),
+                after.splitlines(keepends=True),
+                fromfile=f"a/{path}" if current is not None else "/dev/null",
+                tofile=f"b/{path}" if path in planned else "/dev/null",
+                n=context,
+            )
+        )
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in chunks
+    )
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temp file in the same directory, fsync, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def apply(root: Path, plan: Plan, *, force: bool = False) -> Changes:
+    """Bring the repo in line with the plan. Conflicts are left alone (and reported) unless `force`."""
+    changes = compare(root, plan)
+    skip = set() if force else set(changes.conflicts)
+    planned = _planned_files(plan)
+    for path in changes.create + changes.update:
+        if path == LOCK_PATH or path in skip:
+            continue
+        atomic_write(root / path, planned[path].encode("utf-8"))
+    for path in changes.remove:
+        if path in skip:
+            continue
+        (root / path).unlink(missing_ok=True)
+        _prune_empty_dirs(root, (root / path).parent)
+    if skip:
+        # Keep the old digests of files we did not touch so they are still reported next time.
+        old = read_lock(root)
+        lock_files = {p: digest(t) for p, t in plan.files.items()}
+        for path in skip:
+            if old and path in old.files:
+                lock_files[path] = old.files[path]
+            elif path in lock_files:
+                del lock_files[path]
+        lock = Lock(version=plan.generator_version, spec_digest=plan.spec_digest, files=lock_files)
+        atomic_write(root / LOCK_PATH, lock.render().encode("utf-8"))
+    elif LOCK_PATH in changes.create + changes.update:
+        atomic_write(root / LOCK_PATH, planned[LOCK_PATH].encode("utf-8"))
+    _fsync_dir(root)
+    return changes
+
+
+def _prune_empty_dirs(root: Path, start: Path) -> None:
+    here = start
+    while here != root and root in here.parents:
+        try:
+            here.rmdir()
+        except OSError:
+            return
+        here = here.parent
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,254 @@
+"""Load `platform.yaml`: read safely, parse with positions, schema-check, cross-check, build the model.
+
+Every problem is a SpecError at `platform.yaml:line:col` with a rule id and a hint; `load_spec` raises
+one SpecError carrying all problems found (so a user fixes them in one pass).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sggitops import yamlio
+from sggitops.errors import Location, SpecError
+from sggitops.spec import checks
+from sggitops.spec.model import (
+    App,
+    BigBang,
+    Choices,
+    Cloud,
+    Cluster,
+    Environment,
+    GitlabCi,
+    Platform,
+    Policy,
+    PolicyException,
+    Project,
+    Repo,
+    Sso,
+    SyncPolicy,
+)
+from sggitops.spec.schema import schema_errors
+
+MAX_SPEC_BYTES = 4 * 1024 * 1024
+"""A platform.yaml larger than this is refused before parsing (a fleet of hundreds of clusters is ~200 KiB)."""
+
+
+def load_spec(path: Path, *, display: str | None = None) -> Platform:
+    """Load and check a spec file; raise SpecError (all problems) when it is not a valid platform."""
+    return load_spec_with_digest(path, display=display)[0]
+
+
+def load_spec_with_digest(path: Path, *, display: str | None = None) -> tuple[Platform, str]:
+    """The checked Platform and the digest of its data (what the lock records)."""
+    name = display or path.name
+    text = read_spec_text(path, name)
+    platform = parse_spec(text, name)
+    return platform, spec_digest(text)
+
+
+def read_spec_text(path: Path, name: str) -> str:
+    """The spec's text, refusing missing, oversized, binary and non-UTF-8 files."""
+    here = Location(name, 1, 1)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise SpecError(
+            f"no spec file at {path}",
+            location=Location(name, 0, 0),
+            rule="spec/missing",
+            hint="run `sggitops init` to write a starter platform.yaml, or pass -C DIR",
+        ) from None
+    except OSError as err:
+        raise SpecError(
+            f"cannot read {path}: {err.strerror}", location=here, rule="spec/read", hint="check the path"
+        ) from None
+    if size > MAX_SPEC_BYTES:
+        raise SpecError(
+            f"the spec is {size:,} bytes, over the {MAX_SPEC_BYTES:,} byte limit",
+            location=here,
+            rule="spec/too-large",
+            hint="a platform spec is a few KiB; is this the right file?",
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise SpecError(
+            f"cannot read {path}: {err.strerror}", location=here, rule="spec/read", hint="check the path"
+        ) from None
+    if b"\x00" in data:
+        raise SpecError(
+            "the spec is a binary file",
+            location=here,
+            rule="spec/encoding",
+            hint="platform.yaml must be UTF-8 YAML text",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise SpecError(
+            f"the spec is not UTF-8 (byte {err.start})",
+            location=Location(name, line, 1),
+            rule="spec/encoding",
+            hint="save platform.yaml as UTF-8",
+        ) from None
+
+
+def parse_spec(text: str, name: str = "platform.yaml") -> Platform:
+    """Parse spec text into a checked Platform model."""
+    doc = yamlio.load_one(text, name, rule="spec/yaml")
+    if doc is None:
+        raise SpecError(
+            "the spec is empty",
+            location=Location(name, 1, 1),
+            rule="spec/empty",
+            hint="run `sggitops init` for a starter platform.yaml",
+        )
+    plain = yamlio.to_plain(doc)
+    if not isinstance(plain, dict):
+        line, col = yamlio.position(doc)
+        raise SpecError(
+            f"the spec must be a mapping, found {type(plain).__name__}",
+            location=Location(name, line, col),
+            rule="spec/schema",
+            hint="start with `apiVersion: sggitops.io/v1alpha1` and `kind: Platform`",
+        )
+    problems = schema_errors(doc, plain, name)
+    if not problems:
+        problems = list(checks.reference_problems(doc, plain, name))
+    if problems:
+        raise _bundle(problems)
+    platform = build_platform(doc, plain, name)
+    problems = list(checks.catalog_problems(platform, doc, name))
+    if problems:
+        raise _bundle(problems)
+    return platform
+
+
+def _bundle(problems: list[SpecError]) -> SpecError:
+    first = problems[0]
+    return SpecError(
+        first.message, location=first.location, rule=first.rule, hint=first.hint, problems=list(problems)
+    )
+
+
+def spec_digest(platform_text: str) -> str:
+    """Digest of the spec's data (formatting and comments do not count)."""
+    plain = yamlio.to_plain(yamlio.load_one(platform_text, "platform.yaml", rule="spec/yaml"))
+    canonical = json.dumps(plain, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _loc(doc: Any, path: Iterable[Any], name: str) -> Location:
+    line, col = yamlio.locate(doc, list(path))
+    return Location(name, line, col)
+
+
+def _values(raw: Any) -> dict[str, Any]:
+    return dict(raw) if isinstance(raw, dict) else {}
+
+
+def build_platform(doc: Any, plain: dict[str, Any], name: str) -> Platform:
+    """Frozen dataclasses from schema-valid plain data."""
+    spec = plain["spec"]
+    bb = spec["bigbang"]
+    choices = spec.get("choices") or {}
+    policy = spec.get("policy") or {}
+    ci = spec.get("ci") or {}
+    environments = {
+        env_name: Environment(
+            name=env_name,
+            bigbang_version=((env or {}).get("bigbang") or {}).get("version"),
+            values=_values((env or {}).get("values")),
+        )
+        for env_name, env in (spec.get("environments") or {}).items()
+    }
+    clusters = tuple(
+        Cluster(
+            name=c["name"],
+            role=c["role"],
+            environment=c["environment"],
+            domain=c["domain"],
+            kubernetes_version=c["kubernetesVersion"],
+            cloud=Cloud(provider=c["cloud"]["provider"], region=c["cloud"]["region"]),
+            packages=dict(c.get("packages") or {}),
+            values=_values(c.get("values")),
+            bigbang_version=(c.get("bigbang") or {}).get("version"),
+            location=_loc(doc, ["spec", "clusters", i], name),
+        )
+        for i, c in enumerate(spec["clusters"])
+    )
+    exceptions = tuple(
+        PolicyException(
+            policy=e["policy"],
+            namespaces=tuple(e["namespaces"]),
+            reason=e["reason"],
+            expires=e["expires"],
+            location=_loc(doc, ["spec", "policy", "exceptions", i, "expires"], name),
+        )
+        for i, e in enumerate(policy.get("exceptions") or [])
+    )
+    defaults = Policy()
+    return Platform(
+        name=plain["metadata"]["name"],
+        repo=Repo(url=spec["repo"]["url"], revision=spec["repo"].get("revision", "main")),
+        bigbang=BigBang(
+            version=bb["version"],
+            repo=bb.get("repo", BigBang.repo),
+            values=_values(bb.get("values")),
+        ),
+        choices=Choices(
+            policy_engine=choices.get("policyEngine", "kyverno"),
+            runtime_security=choices.get("runtimeSecurity", "neuvector"),
+            tracing=choices.get("tracing", "tempo"),
+            cert_manager=bool(choices.get("certManager", False)),
+        ),
+        sso=Sso(keycloak_cluster=spec["sso"]["keycloakCluster"], realm=spec["sso"].get("realm", "baby-yoda")),
+        policy=Policy(
+            sets=tuple(policy.get("sets", defaults.sets)),
+            allowed_registries=tuple(policy.get("allowedRegistries", defaults.allowed_registries)),
+            exceptions=exceptions,
+        ),
+        environments=environments,
+        clusters=clusters,
+        projects=tuple(
+            Project(
+                name=p["name"],
+                source_repos=tuple(p["sourceRepos"]),
+                namespaces=tuple(p["namespaces"]),
+                groups=tuple(p.get("groups") or ()),
+                description=p.get("description", ""),
+            )
+            for p in spec.get("projects") or []
+        ),
+        apps=tuple(
+            App(
+                name=a["name"],
+                project=a["project"],
+                repo_url=a["repoURL"],
+                path=a["path"],
+                target_revision=a["targetRevision"],
+                namespace=a["namespace"],
+                clusters=tuple(a.get("clusters") or ()),
+                environments=tuple(a.get("environments") or ()),
+                sync=SyncPolicy(
+                    automated=(a.get("sync") or {}).get("automated", True),
+                    prune=(a.get("sync") or {}).get("prune", True),
+                    self_heal=(a.get("sync") or {}).get("selfHeal", True),
+                ),
+            )
+            for a in spec.get("apps") or []
+        ),
+        ci=GitlabCi(
+            enabled=ci.get("gitlab", True),
+            image=ci.get("image", ""),
+            sggitops_version=ci.get("sggitopsVersion", ""),
+            shard_threshold=ci.get("shardThreshold", 50),
+            shards=ci.get("shards", 4),
+        ),
+        source=name,
+    )

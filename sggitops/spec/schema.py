@@ -1,0 +1,159 @@
+"""JSON Schema validation of the raw spec, with every problem mapped to file:line:col and a hint."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from sggitops import yamlio
+from sggitops.errors import Location, SpecError
+
+
+@cache
+def platform_schema() -> dict[str, Any]:
+    """The spec's JSON Schema as shipped in the wheel (schemas/platform.schema.json)."""
+    text = resources.files("sggitops.schemas").joinpath("platform.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(platform_schema())
+
+
+def schema_errors(doc: Any, plain: Any, filename: str) -> list[SpecError]:
+    """Every schema problem of the spec, in document order, each with a position and a hint."""
+    errors = sorted(_validator().iter_errors(plain), key=lambda e: [str(p) for p in e.absolute_path])
+    problems = [p for err in errors for p in _explain(err, doc, filename)]
+    problems.sort(key=lambda p: (p.location.line, p.location.col, p.message))
+    return problems
+
+
+def _dotted(path: list[Any]) -> str:
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out or "(top level)"
+
+
+def _explain(err: ValidationError, doc: Any, filename: str) -> Iterator[SpecError]:
+    path = list(err.absolute_path)
+    where = _dotted(path)
+    line, col = yamlio.locate(doc, path)
+    loc = Location(filename, line, col)
+    validator = err.validator
+    if validator == "additionalProperties" and isinstance(err.instance, dict):
+        allowed = sorted((err.schema.get("properties") or {}).keys()) if isinstance(err.schema, dict) else []
+        known = set(allowed)
+        for key in sorted(k for k in err.instance if k not in known):
+            kline, kcol = yamlio.locate(doc, [*path, key])
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"allowed keys here: {', '.join(allowed)}"
+            yield SpecError(
+                f"unknown key '{key}' in {where}",
+                location=Location(filename, kline, kcol),
+                rule="spec/unknown-key",
+                hint=hint,
+            )
+        return
+    if validator == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        yield SpecError(
+            f"{where}: missing required key '{missing}'",
+            location=loc,
+            rule="spec/schema",
+            hint=f"add '{missing}:' to {where}",
+        )
+        return
+    if validator == "enum":
+        options = [str(o) for o in err.validator_value] if isinstance(err.validator_value, list) else []
+        close = difflib.get_close_matches(str(err.instance), options, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"one of: {', '.join(options)}"
+        yield SpecError(
+            f"{where}: {err.instance!r} is not one of {options}", location=loc, rule="spec/schema", hint=hint
+        )
+        return
+    if validator == "const":
+        yield SpecError(
+            f"{where}: must be {err.validator_value!r}, found {err.instance!r}",
+            location=loc,
+            rule="spec/schema",
+            hint=f"set {where}: {err.validator_value}",
+        )
+        return
+    if validator == "pattern":
+        description = err.schema.get("description") if isinstance(err.schema, dict) else None
+        rule, hint = _pattern_hint(path, description)
+        yield SpecError(f"{where}: {err.instance!r} is not valid", location=loc, rule=rule, hint=hint)
+        return
+    if validator == "type":
+        expected = err.validator_value
+        expected_text = " or ".join(expected) if isinstance(expected, list) else str(expected)
+        found = _type_name(err.instance)
+        yield SpecError(
+            f"{where}: expected {expected_text}, found {found}",
+            location=loc,
+            rule="spec/schema",
+            hint='quote a version like "3.31.0" or "1.34"'
+            if expected_text == "string" and found == "number"
+            else f"write {where} as {expected_text}",
+        )
+        return
+    if validator == "oneOf" and path and len(path) >= 2 and path[-2] == "apps":
+        yield SpecError(
+            f"{where}: an app names exactly one of 'clusters' or 'environments'",
+            location=loc,
+            rule="spec/schema",
+            hint="keep one of the two lists",
+        )
+        return
+    if validator == "uniqueItems":
+        yield SpecError(
+            f"{where}: has duplicate items", location=loc, rule="spec/duplicate", hint="list each item once"
+        )
+        return
+    yield SpecError(
+        f"{where}: {err.message}", location=loc, rule="spec/schema", hint="see schemas/platform.schema.json"
+    )
+
+
+def _pattern_hint(path: list[Any], description: str | None) -> tuple[str, str]:
+    last = str(path[-1]) if path else ""
+    if last in {"version"} or (len(path) >= 2 and path[-2] == "bigbang"):
+        return "spec/version", 'a Big Bang version is semver x.y.z, e.g. "3.31.0"'
+    if last == "kubernetesVersion":
+        return "spec/version", 'a Kubernetes minor version from 1.25 to 1.37, e.g. "1.34"'
+    if last == "expires":
+        return "spec/schema", 'an ISO date, e.g. "2027-03-31"'
+    if description and "DNS-1123" in description:
+        return (
+            "spec/name",
+            "names are DNS-1123 labels: lower-case letters, digits and '-', at most 63, no '/' or '..'",
+        )
+    if description:
+        return "spec/schema", description
+    return "spec/schema", "see schemas/platform.schema.json for the expected form"
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return type(value).__name__
