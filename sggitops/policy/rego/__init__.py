@@ -1,0 +1,1 @@
+"""Rego evaluation through regopy: v0 -> v1 rewrite, Gatekeeper ConstraintTemplates, repo rules."""
