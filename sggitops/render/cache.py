@@ -1,0 +1,101 @@
+"""Content-addressed render cache shared across processes.
+
+The key of a render is a sha256 over the kustomize version, its flags, the root and every
+`(relative path, sha256 of content)` of the root's input closure, so any edit to any file the build reads
+gives a new key and nothing else does. Entries are the rendered YAML, written atomically (temp file in
+the same directory + `os.replace`), so concurrent processes never see a half-written entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+ENV_DIR = "SGGITOPS_CACHE_DIR"
+MISSING = "missing"
+"""The digest recorded for a closure path that does not exist (creating it changes the key)."""
+
+
+def default_cache_dir(repo: Path) -> Path:
+    """`$SGGITOPS_CACHE_DIR`, else `<repo>/.sggitops-cache/render`."""
+    env = os.environ.get(ENV_DIR)
+    return Path(env) if env else repo / ".sggitops-cache" / "render"
+
+
+def cache_key(version: str, flags: Iterable[str], root: str, files: Iterable[tuple[str, str]]) -> str:
+    """sha256 over the tool version, flags, root and the sorted `(path, digest)` pairs."""
+    h = hashlib.sha256()
+    for part in ("sggitops-render-v1", version, "\0".join(flags), root):
+        h.update(part.encode())
+        h.update(b"\n")
+    for path, digest in sorted(files):
+        h.update(f"{path}\0{digest}\n".encode())
+    return h.hexdigest()
+
+
+class FileDigests:
+    """sha256 of files by path, memoized by stat for one run (many overlays share the same bases)."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self._memo: dict[tuple[str, int, int, int, int], str] = {}
+        self._lock = threading.Lock()
+
+    def digest(self, rel: str) -> str:
+        path = self.repo / rel
+        try:
+            st = path.stat()
+        except OSError:
+            return MISSING
+        memo_key = (rel, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        with self._lock:
+            if memo_key in self._memo:
+                return self._memo[memo_key]
+        try:
+            value = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            value = MISSING
+        with self._lock:
+            self._memo[memo_key] = value
+        return value
+
+    def pairs(self, files: Iterable[str]) -> list[tuple[str, str]]:
+        return [(f, self.digest(f)) for f in files]
+
+
+class RenderCache:
+    """Rendered YAML by key under one directory (`<dir>/<key[:2]>/<key>.yaml`)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.yaml"
+
+    def get(self, key: str) -> str | None:
+        """The cached text, or None on a miss (an unreadable entry is a miss)."""
+        try:
+            return self._path(key).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def put(self, key: str, text: str) -> None:
+        """Store atomically; a cache that cannot be written is skipped, never an error."""
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:8]}-", suffix=".tmp")
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

@@ -1,0 +1,181 @@
+"""The repo graph: every kustomization, what each includes, and every file a build reads.
+
+`scan_repo(repo)` finds every directory with a kustomization file (hidden directories skipped), parses
+each, and answers: which roots can be built (`roots`, Components excluded), which no other kustomization
+includes (`leaves`: the overlays Argo CD or Flux point at), the *input closure* of a root (every file
+its build reads, through included directories and components; the cache key and `--changed-since`
+are computed from it), static findings (`build/remote-base`, `build/load-restrictor`,
+`build/helm-chart`) and the source index that maps rendered objects back to their files.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+
+from sggitops.findings import Finding, Severity
+from sggitops.render.kustomization import Kustomization, Ref, RefKind, find_file, parse
+from sggitops.render.sources import SourceIndex, build_index
+from sggitops.resource import ResourceId
+
+SKIP_DIRS = frozenset({"node_modules", "__pycache__"})
+
+
+class RepoGraph:
+    """The kustomizations of one repo, keyed by repo-relative directory (`.` for the repo root)."""
+
+    def __init__(self, repo: Path, kustomizations: Iterable[Kustomization]) -> None:
+        self.repo = repo.resolve()
+        self.kustomizations = {k.dir: k for k in sorted(kustomizations, key=lambda k: k.dir)}
+        self._closures: dict[str, tuple[str, ...]] = {}
+
+    @property
+    def roots(self) -> list[str]:
+        """Every buildable kustomization directory (Components are only built through an overlay)."""
+        return [d for d, k in self.kustomizations.items() if k.kind != "Component"]
+
+    @cached_property
+    def leaves(self) -> list[str]:
+        """Roots no other kustomization includes: the overlays something deploys."""
+        included = {r.path for k in self.kustomizations.values() for r in k.refs if r.kind is RefKind.DIR}
+        return [d for d in self.roots if d not in included]
+
+    def includes(self, root: str) -> list[str]:
+        """The kustomization directories `root` includes directly (resources, bases, components...)."""
+        k = self.kustomizations[root]
+        return [r.path for r in k.refs if r.kind is RefKind.DIR and r.path in self.kustomizations]
+
+    def closure(self, root: str) -> tuple[str, ...]:
+        """Every repo-relative file the build of `root` reads, nearest first (the root's own file first).
+
+        Paths that do not exist yet are included (creating them changes the build); a directory that has
+        no kustomization contributes the `kustomization.yaml` it would need.
+        """
+        if root not in self._closures:
+            files: dict[str, None] = {}
+            self._walk(root, files, set())
+            self._closures[root] = tuple(files)
+        return self._closures[root]
+
+    def _walk(self, directory: str, files: dict[str, None], seen: set[str]) -> None:
+        if directory in seen:
+            return
+        seen.add(directory)
+        k = self.kustomizations.get(directory)
+        if k is None:
+            files[_join(directory, "kustomization.yaml")] = None
+            return
+        files[k.file] = None
+        for ref in k.refs:
+            if ref.kind is RefKind.FILE:
+                files[ref.path] = None
+        for ref in k.refs:
+            if ref.kind is RefKind.DIR:
+                self._walk(ref.path, files, seen)
+
+    def remote_refs(self, root: str) -> list[Ref]:
+        """Remote entries anywhere in the build of `root` (such a build is not hermetic: never cached)."""
+        out: list[Ref] = []
+        seen: set[str] = set()
+        stack = [root]
+        while stack:
+            directory = stack.pop()
+            if directory in seen or directory not in self.kustomizations:
+                continue
+            seen.add(directory)
+            k = self.kustomizations[directory]
+            out.extend(r for r in k.refs if r.kind is RefKind.REMOTE)
+            stack.extend(r.path for r in k.refs if r.kind is RefKind.DIR)
+        return out
+
+    def normalize(self, root: str | Path) -> str:
+        """A root given as an absolute path, a relative path or a repo-relative key -> the key."""
+        path = Path(root)
+        if not path.is_absolute():
+            path = self.repo / path
+        return Path(os.path.relpath(path.resolve(), self.repo)).as_posix()
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        """Static problems: remote bases, files beyond the load restrictor, helm charts."""
+        out: list[Finding] = []
+        for k in self.kustomizations.values():
+            out.extend(self._ref_findings(k))
+            for name, line, col in k.helm_charts:
+                out.append(
+                    Finding(
+                        k.file,
+                        line,
+                        col,
+                        "build/helm-chart",
+                        Severity.WARNING,
+                        f"helmCharts entry `{name}` needs `kustomize build --enable-helm`, "
+                        "which the default build (as Argo CD runs it) does not pass",
+                        hint="render the chart with a Flux HelmRelease, or commit the rendered manifests",
+                    )
+                )
+        return sorted(out)
+
+    def _ref_findings(self, k: Kustomization) -> list[Finding]:
+        out: list[Finding] = []
+        base = Path(os.path.realpath(self.repo / k.dir))
+        for ref in k.refs:
+            if ref.kind is RefKind.REMOTE:
+                out.append(
+                    Finding(
+                        k.file,
+                        ref.line,
+                        ref.col,
+                        "build/remote-base",
+                        Severity.ERROR,
+                        f"`{ref.field}` entry `{ref.value}` is remote: the build fetches it from the network",
+                        hint="vendor it into this repo so builds are hermetic and work air-gapped",
+                    )
+                )
+            elif ref.kind is RefKind.FILE and not _below(Path(os.path.realpath(self.repo / ref.path)), base):
+                out.append(
+                    Finding(
+                        k.file,
+                        ref.line,
+                        ref.col,
+                        "build/load-restrictor",
+                        Severity.ERROR,
+                        f"`{ref.field}` file `{ref.value}` is outside the kustomization root `{k.dir}`: "
+                        "kustomize's default load restrictor (as Argo CD runs it) refuses it",
+                        hint=f"move the file under {k.dir}/, or list a directory with its own "
+                        "kustomization (or a component) instead",
+                    )
+                )
+        return out
+
+    @cached_property
+    def sources(self) -> SourceIndex:
+        """The source index (built on first use: it reads every resource file once)."""
+        return build_index(self.repo, self.kustomizations.values())
+
+    def locate(self, rid: ResourceId, root: str | None = None) -> tuple[str, int, int] | None:
+        """Where `rid` comes from: `(file, line, col)` repo-relative, searched in `root`'s closure if given."""
+        within = self.closure(root) if root is not None else None
+        return self.sources.locate(rid, within)
+
+
+def scan_repo(repo: Path) -> RepoGraph:
+    """Find and parse every kustomization under `repo` (hidden and tool directories skipped)."""
+    repo = repo.resolve()
+    found = []
+    for current, dirs, _files in os.walk(repo):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
+        file = find_file(Path(current))
+        if file is not None:
+            found.append(parse(repo, file))
+    return RepoGraph(repo, found)
+
+
+def _below(path: Path, base: Path) -> bool:
+    return path == base or base in path.parents
+
+
+def _join(directory: str, name: str) -> str:
+    return name if directory == "." else f"{directory}/{name}"

@@ -1,0 +1,162 @@
+"""Render kustomization roots with the real kustomize: cached, in parallel, failures as findings.
+
+`Renderer(repo).render(root)` returns a `Render` (the objects as plain dicts in kustomize's output order,
+the YAML text, seconds, whether it came from the cache). A build that fails or times out is not an
+exception: it is a `build/failed` or `build/timeout` Finding on the Render, mapped to the file that
+caused it. Only a missing or broken tool raises (ToolError, exit 4).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sggitops import yamlio
+from sggitops.errors import InputError
+from sggitops.findings import Finding, Severity
+from sggitops.render.cache import FileDigests, RenderCache, cache_key, default_cache_dir
+from sggitops.render.command import CommandTimeout, Kustomize, find_kustomize
+from sggitops.render.failure import explain
+from sggitops.render.graph import RepoGraph, scan_repo
+
+DEFAULT_TIMEOUT = 120.0
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Render:
+    """The result of building one root. `objects` is empty when the build failed (see `findings`)."""
+
+    root: str
+    objects: tuple[dict[str, Any], ...]
+    text: str
+    seconds: float
+    cached: bool
+    findings: tuple[Finding, ...] = ()
+    key: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity is Severity.ERROR for f in self.findings)
+
+
+class Renderer:
+    """Builds roots of one repo. Thread-safe: `render_many` calls `render` from a thread pool."""
+
+    def __init__(
+        self,
+        repo: Path,
+        *,
+        graph: RepoGraph | None = None,
+        kustomize: Kustomize | None = None,
+        cache_dir: Path | None = None,
+        use_cache: bool = True,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.repo = repo.resolve()
+        self.graph = graph if graph is not None else scan_repo(self.repo)
+        self.kustomize = kustomize if kustomize is not None else find_kustomize()
+        self.cache = RenderCache(cache_dir or default_cache_dir(self.repo)) if use_cache else None
+        self.timeout = timeout
+        self.digests = FileDigests(self.repo)
+
+    def key(self, root: str) -> str:
+        """The content-addressed cache key of `root`; empty when the build is not hermetic (remote refs)."""
+        if self.graph.remote_refs(root):
+            return ""
+        files = self.digests.pairs(self.graph.closure(root))
+        return cache_key(self.kustomize.version, self.kustomize.flags, root, files)
+
+    def render(self, root: str | Path) -> Render:
+        """Build one root (repo-relative key or path); served from the cache when its inputs are unchanged."""
+        name = self.graph.normalize(root)
+        directory = self.repo / name
+        if not directory.is_dir():
+            return self._failed(name, f"kustomize build of {name} failed: directory `{name}` does not exist")
+        key = self.key(name) if self.cache is not None else ""
+        if key and self.cache is not None:
+            text = self.cache.get(key)
+            if text is not None:
+                objects = self._parse(text, name)
+                if objects is not None:
+                    return Render(name, objects, text, 0.0, True, key=key)
+        try:
+            result = self.kustomize.build(directory, timeout=self.timeout).run()
+        except CommandTimeout as err:
+            return Render(
+                name,
+                (),
+                "",
+                err.seconds,
+                False,
+                (
+                    self._finding(
+                        name,
+                        "build/timeout",
+                        f"kustomize build of {name} timed out after {self.timeout:g} s",
+                        "raise --timeout, or look for a very large or looping build",
+                    ),
+                ),
+            )
+        if result.returncode != 0:
+            finding = explain(self.graph, name, result.stderr or result.stdout)
+            return Render(name, (), "", result.seconds, False, (finding,))
+        objects = self._parse(result.stdout, name)
+        if objects is None:
+            return self._failed(name, f"kustomize build of {name} printed output that is not valid YAML")
+        if key and self.cache is not None:
+            self.cache.put(key, result.stdout)
+        return Render(name, objects, result.stdout, result.seconds, False, key=key)
+
+    def render_many(
+        self, roots: Iterable[str | Path], *, jobs: int | None = None, progress: Progress | None = None
+    ) -> dict[str, Render]:
+        """Render every root (duplicates once) with `jobs` threads; results in the order roots were given.
+
+        `progress(done, total)` is called from the calling thread after each root finishes.
+        """
+        names = list(dict.fromkeys(self.graph.normalize(r) for r in roots))
+        total = len(names)
+        workers = max(1, min(jobs or os.cpu_count() or 1, total or 1))
+        results: dict[str, Render] = {}
+        if workers == 1:
+            for done, name in enumerate(names, 1):
+                results[name] = self.render(name)
+                if progress is not None:
+                    progress(done, total)
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") as pool:
+                futures: dict[Future[Render], str] = {pool.submit(self.render, n): n for n in names}
+                try:
+                    for done, future in enumerate(as_completed(futures), 1):
+                        results[futures[future]] = future.result()
+                        if progress is not None:
+                            progress(done, total)
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+        return {name: results[name] for name in names}
+
+    def _parse(self, text: str, root: str) -> tuple[dict[str, Any], ...] | None:
+        try:
+            docs = yamlio.load_all(text, f"{root} (rendered)")
+        except InputError:
+            return None
+        return tuple(yamlio.to_plain(d) for d in docs if isinstance(d, Mapping))
+
+    def _finding(self, root: str, rule: str, message: str, hint: str) -> Finding:
+        k = self.graph.kustomizations.get(root)
+        file = (
+            k.file
+            if k is not None
+            else (f"{root}/kustomization.yaml" if root != "." else "kustomization.yaml")
+        )
+        return Finding(file, 0, 0, rule, Severity.ERROR, message, hint=hint)
+
+    def _failed(self, root: str, message: str) -> Render:
+        finding = self._finding(root, "build/failed", message, "fix the path or the kustomization")
+        return Render(root, (), "", 0.0, False, (finding,))
