@@ -47,7 +47,9 @@ def reference_problems(doc: Any, plain: dict[str, Any], name: str) -> Iterator[S
     yield from _duplicates(doc, projects, "projects", name)
     yield from _duplicates(doc, apps, "apps", name)
 
-    roles = {c["name"]: c["role"] for c in clusters}
+    roles: dict[str, str] = {}
+    for c in clusters:
+        roles.setdefault(c["name"], c["role"])
     run_clusters = sorted(n for n, r in roles.items() if r == "run")
     keycloak = spec["sso"]["keycloakCluster"]
     if keycloak not in roles:
