@@ -3,8 +3,7 @@ from __future__ import annotations
 import dataclasses
 import xml.etree.ElementTree as ET
 
-from report_samples import REMOTE_BASE, UNKNOWN_CLUSTER
-
+from sggitops.findings import Finding
 from sggitops.report import REPORTERS, Report
 
 
@@ -48,7 +47,10 @@ def test_junit_has_a_suite_per_checked_cluster_and_one_for_the_repository(report
     assert (root.get("tests"), root.get("failures"), root.get("time")) == ("5", "2", "1.235")
 
 
-def test_errors_fail_with_the_formatted_finding_and_xml_specials_round_trip(report: Report) -> None:
+def test_errors_fail_with_the_formatted_finding_and_xml_specials_round_trip(
+    report: Report, samples: dict[str, Finding]
+) -> None:
+    remote_base = samples["remote_base"]
     root = _parse(report)
     [case] = root.findall("testsuite[@name='run-dev']/testcase")
     assert case.attrib == {
@@ -59,19 +61,20 @@ def test_errors_fail_with_the_formatted_finding_and_xml_specials_round_trip(repo
     }
     failure = case.find("failure")
     assert failure is not None
-    assert failure.get("message") == REMOTE_BASE.message
+    assert failure.get("message") == remote_base.message
     assert failure.get("type") == "build/remote-base"
-    assert failure.text == REMOTE_BASE.format()
+    assert failure.text == remote_base.format()
     raw = REPORTERS["junit"].render(report)
     assert "&amp;b=&lt;2&gt;" in raw
 
 
-def test_warnings_and_infos_pass_unless_strict(report: Report) -> None:
+def test_warnings_and_infos_pass_unless_strict(report: Report, samples: dict[str, Finding]) -> None:
+    unknown_cluster = samples["unknown_cluster"]
     root = _parse(report)
     [warning] = root.findall("testsuite[@name='(repository)']/testcase")
     assert warning.find("failure") is None
     out = warning.find("system-out")
-    assert out is not None and out.text == UNKNOWN_CLUSTER.format()
+    assert out is not None and out.text == unknown_cluster.format()
     assert "“wéb” ☃" in (out.text or "")
 
     strict = _parse(dataclasses.replace(report, strict=True))
@@ -94,16 +97,18 @@ def test_a_clean_run_still_has_passing_testcases(clean_report: Report) -> None:
     assert root.get("failures") == "0"
 
 
-def test_repeated_findings_get_unique_testcase_names() -> None:
-    twin = dataclasses.replace(REMOTE_BASE, line=40)
-    root = _parse(Report(findings=[REMOTE_BASE, twin, twin], tool_version="0.1.0"))
+def test_repeated_findings_get_unique_testcase_names(samples: dict[str, Finding]) -> None:
+    remote_base = samples["remote_base"]
+    twin = dataclasses.replace(remote_base, line=40)
+    root = _parse(Report(findings=[remote_base, twin, twin], tool_version="0.1.0"))
     _assert_gitlab_readable(root)
     names = [case.get("name") for case in root.iter("testcase") if case.get("classname") == "run-dev"]
     assert names[1:] == [f"{names[0]} #2", f"{names[0]} #3"]
 
 
-def test_characters_xml_cannot_carry_are_replaced() -> None:
-    bell = dataclasses.replace(REMOTE_BASE, message="kustomize said \x1b[31mno\x07")
+def test_characters_xml_cannot_carry_are_replaced(samples: dict[str, Finding]) -> None:
+    remote_base = samples["remote_base"]
+    bell = dataclasses.replace(remote_base, message="kustomize said \x1b[31mno\x07")
     root = _parse(Report(findings=[bell], tool_version="0.1.0"))
     failure = root.find(".//failure")
     assert failure is not None
