@@ -1,0 +1,457 @@
+"""The built-in policy sets for Kyverno and Gatekeeper: spec `policy:` block -> files under bases/policies/.
+
+The policies are this project's own, kept as data in `sggitops/policy/sets/`: one metadata file per set
+(`<set>.yaml`), Kyverno rules per set (`kyverno/<set>.yaml`) and one Rego v1 module per Gatekeeper
+template (`gatekeeper/<set>/<policy>.rego`, plus the shared pod helpers `gatekeeper/_pod.rego`).
+
+Layout written by `plan_policy_sets` (paths relative to the repo root):
+
+- Kyverno: `bases/policies/kyverno/<set>/{kustomization.yaml,<policy>.yaml}` (ClusterPolicies written
+  for Pod; Kyverno autogen covers the controllers) and, when the spec has exceptions,
+  `bases/policies/kyverno/exceptions/` with one PolicyException per exception in namespace `kyverno`.
+- Gatekeeper: `bases/policies/gatekeeper/<set>/templates/` (ConstraintTemplates, Argo CD sync wave -1)
+  and `bases/policies/gatekeeper/<set>/constraints/` (one constraint per template, sync wave 1 and
+  `SkipDryRunOnMissingResource`, since its CRD only exists once Gatekeeper has read the template);
+  `bases/policies/gatekeeper/<set>/kustomization.yaml` includes both for Argo CD. Flux applies a
+  kustomization as one dry-run, so a Flux setup points one Kustomization at `templates/` and a second
+  one, `dependsOn` the first, at `constraints/`. Exceptions become `spec.match.excludedNamespaces`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from sggitops import yamlio
+from sggitops.spec.model import Policy, PolicyException
+
+POLICY_SETS: tuple[str, ...] = ("baseline", "restricted", "best-practices", "registries")
+ENGINES: tuple[str, ...] = ("kyverno", "gatekeeper")
+
+KYVERNO_EXCEPTION_NAMESPACE = "kyverno"
+"""Where PolicyExceptions live: Big Bang's Kyverno restricts exceptions to its own namespace."""
+
+POD_CONTROLLERS: tuple[tuple[str, str], ...] = (
+    ("", "Pod"),
+    ("", "ReplicationController"),
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("apps", "ReplicaSet"),
+    ("batch", "Job"),
+    ("batch", "CronJob"),
+)
+"""Pod and every kind Kyverno autogen covers; Gatekeeper constraints match all of them explicitly."""
+
+BIGBANG_KYVERNO_POLICIES: frozenset[str] = frozenset(
+    {
+        "disallow-auto-mount-service-account-token",
+        "disallow-host-namespaces",
+        "disallow-image-tags",
+        "disallow-istio-injection-bypass",
+        "disallow-namespaces",
+        "disallow-nodeport-services",
+        "disallow-privileged-containers",
+        "disallow-tolerations",
+        "require-drop-all-capabilities",
+        "require-image-signature",
+        "require-istio-on-namespaces",
+        "require-non-root-group",
+        "require-non-root-user",
+        "restrict-apparmor",
+        "restrict-capabilities",
+        "restrict-host-path-mount",
+        "restrict-host-path-mount-pv",
+        "restrict-host-path-write",
+        "restrict-image-registries",
+        "restrict-selinux-type",
+        "restrict-user-id",
+        "restrict-volume-types",
+    }
+)
+"""ClusterPolicy names Big Bang's kyvernoPolicies package configures (from its umbrella chart)."""
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "sggitops"}
+GATEKEEPER_TARGET = "admission.k8s.gatekeeper.sh"
+_DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """One built-in policy: its metadata, shared by both engines."""
+
+    name: str
+    set_name: str
+    title: str
+    category: str
+    severity: str
+    description: str
+    failure_action: str  # Kyverno Enforce | Audit
+    parameter_schema: dict[str, Any]
+    parameter_values: dict[str, Any]
+
+    @property
+    def gatekeeper_kind(self) -> str:
+        return "Sg" + "".join(part.capitalize() for part in self.name.split("-"))
+
+    @property
+    def template_name(self) -> str:
+        return self.gatekeeper_kind.lower()
+
+
+def _read(relative: str) -> str:
+    return resources.files("sggitops.policy").joinpath("sets", relative).read_text(encoding="utf-8")
+
+
+def _load_yaml(relative: str) -> Any:
+    return yamlio.to_plain(yamlio.load_one(_read(relative), f"sggitops/policy/sets/{relative}"))
+
+
+@cache
+def _set_policies(set_name: str) -> tuple[PolicyInfo, ...]:
+    if set_name not in POLICY_SETS:
+        raise ValueError(f"unknown policy set {set_name!r}; known sets: {', '.join(POLICY_SETS)}")
+    data = _load_yaml(f"{set_name}.yaml")
+    infos = []
+    for item in data["policies"]:
+        params = item.get("gatekeeper", {}).get("parameters", {})
+        infos.append(
+            PolicyInfo(
+                name=item["name"],
+                set_name=set_name,
+                title=item["title"],
+                category=data["category"],
+                severity=item["severity"],
+                description=" ".join(item["description"].split()),
+                failure_action=data["failureAction"],
+                parameter_schema=params.get("schema", {}),
+                parameter_values=params.get("values", {}),
+            )
+        )
+    return tuple(infos)
+
+
+@cache
+def _kyverno_rules(set_name: str) -> dict[str, list[dict[str, Any]]]:
+    rules: dict[str, list[dict[str, Any]]] = _load_yaml(f"kyverno/{set_name}.yaml")
+    return rules
+
+
+@cache
+def rego_module(set_name: str, policy_name: str) -> str:
+    """The complete Rego v1 module of a Gatekeeper template: the policy's rules plus the pod helpers."""
+    own = _read(f"gatekeeper/{set_name}/{policy_name}.rego").rstrip("\n")
+    helpers = _read("gatekeeper/_pod.rego").rstrip("\n")
+    return f"{own}\n\n{helpers}\n"
+
+
+def policy_infos(set_name: str) -> list[PolicyInfo]:
+    """The policies of one set, in their declared order."""
+    return list(_set_policies(set_name))
+
+
+def policy_names(engine: str, set_name: str) -> list[str]:
+    """The policy names of a set (the same for both engines: a policy is the same control in each)."""
+    _check_engine(engine)
+    return [info.name for info in _set_policies(set_name)]
+
+
+def all_policy_names(engine: str) -> set[str]:
+    """Every built-in policy name of an engine, over all sets."""
+    return {name for set_name in POLICY_SETS for name in policy_names(engine, set_name)}
+
+
+def kyverno_rule_names(set_name: str, policy_name: str) -> list[str]:
+    """The rule names of a ClusterPolicy incl. the autogen ones Kyverno adds for Pod-only rules."""
+    names: list[str] = []
+    for rule in _kyverno_rules(set_name)[policy_name]:
+        names += [rule["name"], f"autogen-{rule['name']}", f"autogen-cronjob-{rule['name']}"]
+    return names
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise ValueError(f"unknown policy engine {engine!r}; known engines: {', '.join(ENGINES)}")
+
+
+def _substitute(node: Any, values: dict[str, Any]) -> Any:
+    """Replace `${name}` strings: a whole-string reference takes the value as is (lists stay lists)."""
+    if isinstance(node, dict):
+        return {k: _substitute(v, values) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_substitute(v, values) for v in node]
+    if isinstance(node, str):
+        for key, value in values.items():
+            token = "${" + key + "}"
+            if node == token:
+                return value
+            if token in node:
+                node = node.replace(token, str(value))
+    return node
+
+
+def _parameters(policy: Policy) -> dict[str, Any]:
+    return {
+        "allowedRegistries": list(policy.allowed_registries),
+        "allowedImages": " | ".join(f"{registry}/*" for registry in policy.allowed_registries),
+    }
+
+
+def _labels(info: PolicyInfo) -> dict[str, str]:
+    return {**MANAGED_BY, "sggitops.io/policy-set": info.set_name}
+
+
+def kyverno_policy(info: PolicyInfo, policy: Policy) -> dict[str, Any]:
+    """One ClusterPolicy; rules match Pod (autogen covers controllers) unless they name their kinds."""
+    rules = []
+    for source in _substitute(_kyverno_rules(info.set_name)[info.name], _parameters(policy)):
+        kinds = source.get("kinds", ["Pod"])
+        rules.append(
+            {
+                "name": source["name"],
+                "match": {"any": [{"resources": {"kinds": kinds}}]},
+                "validate": source["validate"],
+            }
+        )
+    return {
+        "apiVersion": "kyverno.io/v1",
+        "kind": "ClusterPolicy",
+        "metadata": {
+            "name": info.name,
+            "labels": _labels(info),
+            "annotations": {
+                "policies.kyverno.io/title": info.title,
+                "policies.kyverno.io/category": info.category,
+                "policies.kyverno.io/severity": info.severity,
+                "policies.kyverno.io/subject": "Pod",
+                "policies.kyverno.io/description": info.description,
+            },
+        },
+        "spec": {"validationFailureAction": info.failure_action, "background": True, "rules": rules},
+    }
+
+
+def gatekeeper_template(info: PolicyInfo) -> dict[str, Any]:
+    """One ConstraintTemplate whose Rego is declared v1 (`code[].source.version`)."""
+    schema: dict[str, Any] = {"type": "object"}
+    if info.parameter_schema:
+        schema["properties"] = info.parameter_schema
+    return {
+        "apiVersion": "templates.gatekeeper.sh/v1",
+        "kind": "ConstraintTemplate",
+        "metadata": {
+            "name": info.template_name,
+            "labels": _labels(info),
+            "annotations": {
+                "argocd.argoproj.io/sync-wave": "-1",
+                "metadata.gatekeeper.sh/title": info.title,
+                "description": info.description,
+            },
+        },
+        "spec": {
+            "crd": {
+                "spec": {"names": {"kind": info.gatekeeper_kind}, "validation": {"openAPIV3Schema": schema}}
+            },
+            "targets": [
+                {
+                    "target": GATEKEEPER_TARGET,
+                    "code": [
+                        {
+                            "engine": "Rego",
+                            "source": {"version": "v1", "rego": rego_module(info.set_name, info.name)},
+                        }
+                    ],
+                }
+            ],
+        },
+    }
+
+
+def _match_kinds() -> list[dict[str, Any]]:
+    groups: dict[str, list[str]] = {}
+    for group, kind in POD_CONTROLLERS:
+        groups.setdefault(group, []).append(kind)
+    return [{"apiGroups": [group], "kinds": kinds} for group, kinds in groups.items()]
+
+
+def _exception_annotations(exceptions: Sequence[PolicyException]) -> dict[str, str]:
+    return {
+        "sggitops.io/reason": "; ".join(e.reason for e in exceptions),
+        "sggitops.io/expires": min(e.expires for e in exceptions),
+    }
+
+
+def gatekeeper_constraint(info: PolicyInfo, policy: Policy) -> dict[str, Any]:
+    """The constraint of a template: Pod and controllers, exceptions as excluded namespaces."""
+    exceptions = [e for e in policy.exceptions if e.policy == info.name]
+    annotations = {
+        "argocd.argoproj.io/sync-wave": "1",
+        "argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true",
+    }
+    match: dict[str, Any] = {"kinds": _match_kinds()}
+    if exceptions:
+        annotations.update(_exception_annotations(exceptions))
+        annotations["sggitops.io/exceptions"] = json.dumps(
+            [
+                {"namespaces": list(e.namespaces), "reason": e.reason, "expires": e.expires}
+                for e in exceptions
+            ],
+            separators=(",", ":"),
+        )
+        match["excludedNamespaces"] = sorted({ns for e in exceptions for ns in e.namespaces})
+    spec: dict[str, Any] = {
+        "enforcementAction": "deny" if info.failure_action == "Enforce" else "warn",
+        "match": match,
+    }
+    if info.parameter_values:
+        spec["parameters"] = _substitute(info.parameter_values, _parameters(policy))
+    return {
+        "apiVersion": "constraints.gatekeeper.sh/v1beta1",
+        "kind": info.gatekeeper_kind,
+        "metadata": {"name": info.name, "labels": _labels(info), "annotations": annotations},
+        "spec": spec,
+    }
+
+
+def _exception_name(exception: PolicyException, taken: set[str]) -> str:
+    name = "-".join([exception.policy, *exception.namespaces])
+    if len(name) > 200 or not _DNS_NAME.match(name):
+        digest = hashlib.sha256("\n".join(exception.namespaces).encode()).hexdigest()[:8]
+        name = f"{exception.policy}-{digest}"
+    base, n = name, 2
+    while name in taken:
+        name, n = f"{base}-{n}", n + 1
+    taken.add(name)
+    return name
+
+
+def kyverno_exception(exception: PolicyException, name: str, set_name: str) -> dict[str, Any]:
+    """A PolicyException naming every rule of the policy (incl. autogen) in the given namespaces."""
+    return {
+        "apiVersion": "kyverno.io/v2",
+        "kind": "PolicyException",
+        "metadata": {
+            "name": name,
+            "namespace": KYVERNO_EXCEPTION_NAMESPACE,
+            "labels": dict(MANAGED_BY),
+            "annotations": _exception_annotations([exception]),
+        },
+        "spec": {
+            "background": True,
+            "exceptions": [
+                {"policyName": exception.policy, "ruleNames": kyverno_rule_names(set_name, exception.policy)}
+            ],
+            "match": {
+                "any": [
+                    {
+                        "resources": {
+                            "kinds": [kind for _, kind in POD_CONTROLLERS],
+                            "namespaces": list(exception.namespaces),
+                        }
+                    }
+                ]
+            },
+        },
+    }
+
+
+def check_exceptions(engine: str, sets: Sequence[str], policy: Policy) -> dict[str, str]:
+    """Map each excepted policy to its set; ValueError for an unknown policy or one not deployed."""
+    _check_engine(engine)
+    owner = {name: set_name for set_name in POLICY_SETS for name in policy_names(engine, set_name)}
+    found: dict[str, str] = {}
+    for exception in policy.exceptions:
+        if exception.policy not in owner:
+            known = ", ".join(sorted(owner))
+            raise ValueError(
+                f"policy exception names unknown policy {exception.policy!r}; known policies: {known}"
+            )
+        if owner[exception.policy] not in sets:
+            raise ValueError(
+                f"policy exception names {exception.policy!r} of set {owner[exception.policy]!r}, "
+                f"which is not in spec.policy.sets ({', '.join(sets) or 'none'})"
+            )
+        found[exception.policy] = owner[exception.policy]
+    return found
+
+
+def _kustomization(resource_paths: Iterable[str]) -> str:
+    return yamlio.dump(
+        {
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+            "resources": list(resource_paths),
+        }
+    )
+
+
+def _plan_kyverno(sets: Sequence[str], policy: Policy, owners: dict[str, str]) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for set_name in sets:
+        root = f"bases/policies/kyverno/{set_name}"
+        infos = policy_infos(set_name)
+        for info in infos:
+            files[f"{root}/{info.name}.yaml"] = yamlio.dump(kyverno_policy(info, policy))
+        files[f"{root}/kustomization.yaml"] = _kustomization(f"{info.name}.yaml" for info in infos)
+    if policy.exceptions:
+        root = "bases/policies/kyverno/exceptions"
+        taken: set[str] = set()
+        names = []
+        for exception in policy.exceptions:
+            name = _exception_name(exception, taken)
+            names.append(name)
+            doc = kyverno_exception(exception, name, owners[exception.policy])
+            files[f"{root}/{name}.yaml"] = yamlio.dump(doc)
+        files[f"{root}/kustomization.yaml"] = _kustomization(f"{name}.yaml" for name in names)
+    return files
+
+
+def _plan_gatekeeper(sets: Sequence[str], policy: Policy) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for set_name in sets:
+        root = f"bases/policies/gatekeeper/{set_name}"
+        infos = policy_infos(set_name)
+        for info in infos:
+            files[f"{root}/templates/{info.name}.yaml"] = yamlio.dump(gatekeeper_template(info))
+            files[f"{root}/constraints/{info.name}.yaml"] = yamlio.dump(gatekeeper_constraint(info, policy))
+        files[f"{root}/templates/kustomization.yaml"] = _kustomization(f"{i.name}.yaml" for i in infos)
+        files[f"{root}/constraints/kustomization.yaml"] = _kustomization(f"{i.name}.yaml" for i in infos)
+        files[f"{root}/kustomization.yaml"] = _kustomization(["templates", "constraints"])
+    return files
+
+
+def plan_policy_sets(engine: str, sets: Sequence[str], policy: Policy) -> dict[str, str]:
+    """Repo-relative path -> file text for the given sets of one engine (pure, deterministic)."""
+    _check_engine(engine)
+    for set_name in sets:
+        _set_policies(set_name)  # raises ValueError for an unknown set
+    owners = check_exceptions(engine, sets, policy)
+    files = _plan_kyverno(sets, policy, owners) if engine == "kyverno" else _plan_gatekeeper(sets, policy)
+    return dict(sorted(files.items()))
+
+
+def bigbang_policy_values(engine: str, policy: Policy) -> dict[str, Any]:
+    """Big Bang values that keep its own policy package consistent with the spec.
+
+    Kyverno: Big Bang's `restrict-image-registries` allows exactly `allowedRegistries`, and Big Bang's
+    own copy of any policy sggitops deploys under the same name is disabled, so each ClusterPolicy has
+    one owner (and the spec's exceptions apply to it). Gatekeeper: the `allowedDockerRegistries`
+    constraint gets the registries (Big Bang appends them to its Iron Bank defaults).
+    """
+    _check_engine(engine)
+    registries = list(policy.allowed_registries)
+    if engine == "gatekeeper":
+        violations = {"allowedDockerRegistries": {"parameters": {"repos": registries}}}
+        return {"gatekeeper": {"values": {"violations": violations}}}
+    policies: dict[str, Any] = {"restrict-image-registries": {"parameters": {"allow": registries}}}
+    for set_name in policy.sets:
+        for name in policy_names(engine, set_name):
+            if name in BIGBANG_KYVERNO_POLICIES:
+                policies[name] = {"enabled": False}
+    return {"kyvernoPolicies": {"values": {"policies": dict(sorted(policies.items()))}}}
