@@ -74,7 +74,12 @@ def test_role_defaults_build_and_run(catalog: Catalog) -> None:
     run = catalog.role_defaults("run")
     assert set(build) == set(run) == set(catalog.logical_packages)
     policy = {"kyverno", "kyvernoPolicies", "kyvernoReporter"}
-    assert {p for p, on in build.items() if on} == CORE | policy | {"gitlab", "gitlabRunner", "mattermost", "keycloak"}
+    assert {p for p, on in build.items() if on} == CORE | policy | {
+        "gitlab",
+        "gitlabRunner",
+        "mattermost",
+        "keycloak",
+    }
     assert {p for p, on in run.items() if on} == CORE | policy | {"argocd", "authservice"}
     assert build["sonarqube"] is False and build["certManager"] is False and build["gatekeeper"] is False
 
@@ -97,7 +102,9 @@ def test_packages_apply_toggles_last(catalog: Catalog) -> None:
 
 
 def test_packages_refuse_unknown_names(catalog: Catalog) -> None:
-    with pytest.raises(ValueError, match=r"unknown logical package\(s\) \['nexus'\]: valid names are .*'sonarqube'"):
+    with pytest.raises(
+        ValueError, match=r"unknown logical package\(s\) \['nexus'\]: valid names are .*'sonarqube'"
+    ):
         catalog.packages("3.31.0", "build", Choices(), {"nexus": True})
 
 
@@ -110,7 +117,9 @@ def test_enabled_values_gatekeeper_disables_kyverno_and_new_istio_disables_legac
     assert values["twistlock"] == {"enabled": True}
     assert values["istiod"] == values["istioCRDs"] == values["istioGateway"] == {"enabled": True}
     assert values["promtail"] == {"enabled": True} and "alloy" not in values
-    assert values["addons"]["argocd"] == {"enabled": True} and values["addons"]["gitlab"] == {"enabled": False}
+    assert values["addons"]["argocd"] == {"enabled": True} and values["addons"]["gitlab"] == {
+        "enabled": False
+    }
 
 
 def test_enabled_values_follow_the_version(catalog: Catalog) -> None:
@@ -129,7 +138,10 @@ def test_cert_manager_is_an_extra_package(catalog: Catalog) -> None:
     entry = values["packages"]["cert-manager"]
     assert entry["enabled"] is True and entry["sourceType"] == "git"
     assert entry["git"]["repo"].endswith("/maintained/cert-manager.git")
-    assert "sourceType" not in catalog.enabled_values("2.0.0", {"certManager": True}, choices)["packages"]["cert-manager"]
+    assert (
+        "sourceType"
+        not in catalog.enabled_values("2.0.0", {"certManager": True}, choices)["packages"]["cert-manager"]
+    )
     assert catalog.enabled_values("3.31.0", {"certManager": False}, choices) == {
         "packages": {"cert-manager": {"enabled": False}}
     }

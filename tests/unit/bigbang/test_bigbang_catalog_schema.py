@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 import itertools
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
-from ruamel.yaml import YAML
 
 from sggitops.bigbang.catalog import Catalog, load_catalog
 from sggitops.spec.model import Choices
+from tests.unit.bigbang.charts import chart, errors, merge
 
 CHOICES = [
     Choices(policy_engine=engine, runtime_security=runtime, tracing=tracing, cert_manager=cert)
@@ -21,28 +18,6 @@ CHOICES = [
         ("kyverno", "gatekeeper"), ("neuvector", "twistlock"), ("tempo", "jaeger"), (False, True)
     )
 ]
-
-
-def merge(base: Any, overlay: Any) -> Any:
-    """Helm's values merge: maps merge recursively, everything else is replaced."""
-    if isinstance(base, dict) and isinstance(overlay, dict):
-        out = dict(base)
-        for key, value in overlay.items():
-            out[key] = merge(base.get(key), value)
-        return out
-    return copy.deepcopy(overlay)
-
-
-def chart(reference: Path, version: str) -> tuple[dict[str, Any], Draft202012Validator]:
-    folder = reference / "bigbang" / f"chart-{version}"
-    defaults = YAML(typ="safe").load((folder / "values.yaml").read_text(encoding="utf-8"))
-    schema = json.loads((folder / "values.schema.json").read_text(encoding="utf-8"))
-    # the charts declare no $schema; Helm and this project read them as draft 2020-12
-    return defaults, Draft202012Validator(schema)
-
-
-def errors(validator: Draft202012Validator, values: dict[str, Any]) -> list[str]:
-    return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(values)]
 
 
 def cluster_values(catalog: Catalog, version: str, role: str, choices: Choices) -> dict[str, Any]:
