@@ -121,8 +121,9 @@ def _to_passthrough(values: Values, key: str, version: str) -> list[Migration]:
 def _events(catalog: Catalog, low: Version, high: Version) -> list[tuple[Version, int, str, KeySpan | None]]:
     events: list[tuple[Version, int, str, KeySpan | None]] = []
     for key, spans in catalog.keys.items():
+        back = next((s for s in spans if s.contains(high) and not s.children), None)
         for span in spans:
-            if span.until is not None and low < span.until <= high:
+            if span.until is not None and low < span.until <= high and back is None:
                 events.append((span.until, _REMOVAL, key, span))
     for key, since in catalog.passthrough_since.items():
         if low < since <= high and catalog.key_exists(key, low):

@@ -156,3 +156,16 @@ def test_downgrade_is_refused() -> None:
 def test_versions_outside_the_catalog_are_refused() -> None:
     with pytest.raises(ValueError, match="newer than this catalog"):
         migrate_values({}, "3.31.0", "3.40.0")
+
+
+def test_a_key_that_comes_back_is_kept() -> None:
+    values = {"addons": {"fortify": {"enabled": True}}}
+    assert migrate_values(values, "2.9.1", "2.11.0").values == values
+    [dropped] = migrate_values(values, "2.9.1", "2.10.0").migrations
+    assert dropped.path_after is None and dropped.version == "2.10.0"
+
+
+def test_old_istio_block_is_dropped_even_though_istio_returns_in_3_22() -> None:
+    result = migrate_values({"istio": {"enabled": False}}, "2.54.0", "3.31.0")
+    assert "istio" not in result.values
+    assert result.values["istiod"] == {"enabled": False}
