@@ -73,3 +73,43 @@ def tree(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and ".git" not in p.relative_to(root).parts
     }
+
+
+def fleet_spec(run_clusters: int, *, version: str = "3.31.0", engine: str = "kyverno", apps: int = 2) -> str:
+    """A spec with one build cluster and `run_clusters` run clusters spread over dev/staging/prod."""
+    envs = ["dev", "staging", "prod"]
+    lines = [
+        "apiVersion: sggitops.io/v1alpha1",
+        "kind: Platform",
+        "metadata: {name: fleet}",
+        "spec:",
+        "  repo: {url: https://gitlab.build.fleet.mil/platform/gitops.git, revision: main}",
+        f'  bigbang: {{version: "{version}"}}',
+        f"  choices: {{policyEngine: {engine}}}",
+        "  sso: {keycloakCluster: build}",
+        "  policy: {sets: [baseline, restricted, best-practices, registries], allowedRegistries: [registry1.dso.mil]}",
+        "  clusters:",
+        "    - {name: build, role: build, environment: prod, domain: build.fleet.mil, kubernetesVersion: '1.34',"
+        " cloud: {provider: aws, region: us-gov-west-1}}",
+    ]
+    for i in range(run_clusters):
+        env = envs[i % 3]
+        lines.append(
+            f"    - {{name: run-{i:03d}, role: run, environment: {env}, domain: run-{i:03d}.fleet.mil,"
+            " kubernetesVersion: '1.34', cloud: {provider: aws, region: us-gov-west-1}}"
+        )
+    lines += [
+        "  projects:",
+        "    - {name: team, sourceRepos: ['https://gitlab.build.fleet.mil/team/*'], namespaces: ['team-*'],"
+        " groups: [/team/devs]}",
+        "  apps:",
+    ]
+    for j in range(apps):
+        lines.append(
+            f"    - {{name: app-{j}, project: team, repoURL: https://gitlab.build.fleet.mil/team/app-{j}.git,"
+            f" path: 'deploy/{{environment}}', targetRevision: v1.0.{j}, namespace: team-app-{j},"
+            f" environments: [{', '.join(envs[: max(1, min(3, run_clusters))])}]}}"
+        )
+    if apps == 0:
+        lines[-1] = "  apps: []"
+    return "\n".join(lines) + "\n"

@@ -123,6 +123,7 @@ def atomic_write(path: Path, data: bytes) -> None:
 def apply(root: Path, plan: Plan, *, force: bool = False) -> Changes:
     """Bring the repo in line with the plan. Conflicts are left alone (and reported) unless `force`."""
     changes = compare(root, plan)
+    _remove_stale_temp_files(root, plan)
     skip = set() if force else set(changes.conflicts)
     planned = _planned_files(plan)
     for path in changes.create + changes.update:
@@ -149,6 +150,26 @@ def apply(root: Path, plan: Plan, *, force: bool = False) -> Changes:
         atomic_write(root / LOCK_PATH, planned[LOCK_PATH].encode("utf-8"))
     _fsync_dir(root)
     return changes
+
+
+def _remove_stale_temp_files(root: Path, plan: Plan) -> None:
+    """Temp files an interrupted run left beside the files it was replacing (`.<name>.<random>.tmp`)."""
+    names_by_dir: dict[Path, set[str]] = {}
+    for path in [*plan.files, LOCK_PATH]:
+        target = root / path
+        names_by_dir.setdefault(target.parent, set()).add(target.name)
+    for directory, names in names_by_dir.items():
+        if not directory.is_dir():
+            continue
+        for entry in directory.iterdir():
+            name = entry.name
+            if (
+                name.startswith(".")
+                and name.endswith(".tmp")
+                and name[1:].split(".", 1)[0]
+                and any(name.startswith(f".{n}.") for n in names)
+            ):
+                entry.unlink(missing_ok=True)
 
 
 def _prune_empty_dirs(root: Path, start: Path) -> None:

@@ -153,12 +153,12 @@ def catalog_problems(platform: Platform, doc: Any, name: str) -> Iterator[SpecEr
                 hint=problem.hint,
             )
         for package in cluster.packages:
-            if package not in catalog.logical_packages():
+            if package not in catalog.logical_packages:
                 yield SpecError(
                     f"cluster '{cluster.name}': unknown package '{package}'",
                     location=_at(doc, ["spec", "clusters", i, "packages", package], name),
                     rule="spec/package",
-                    hint=f"logical packages: {', '.join(sorted(catalog.logical_packages()))}",
+                    hint=f"logical packages: {', '.join(sorted(catalog.logical_packages))}",
                 )
     yield from _exception_problems(platform, doc, name)
 

@@ -1,0 +1,5 @@
+"""`python -m sggitops`."""
+
+from sggitops.cli import main
+
+main()
