@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sggitops import __version__
-from sggitops.generate import bigbang
+from sggitops.generate import argocd, bigbang
 from sggitops.spec.load import load_spec_with_digest
 from sggitops.spec.model import Platform
 from sggitops.spec.resolve import resolve_cluster
@@ -42,8 +42,6 @@ def plan(platform: Platform, spec_digest: str) -> Plan:
         files.update(bigbang.plan_overlay(platform, resolved, common, [f"../../{d}" for d in policy_dirs]))
         objects = bigbang.bootstrap_objects(platform, cluster.name)
         if cluster.role == "run":
-            from sggitops.generate import argocd
-
             files.update(argocd.plan_argocd(platform, cluster.name))
             objects.append(argocd.bootstrap_kustomization(platform, cluster.name))
         files[f"overlays/{cluster.name}/bootstrap.yaml"] = bigbang.render_bootstrap(objects, cluster.name)
