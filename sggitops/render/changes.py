@@ -11,6 +11,9 @@ import git
 from sggitops.errors import ToolError
 from sggitops.render.graph import RepoGraph, scan_repo
 
+TOOL_DIR = "/.sggitops-cache/"
+"""sggitops's own untracked output (the render cache) is never a change."""
+
 HINT_FETCH = (
     "fetch the ref first (`git fetch origin main`); GitLab CI clones shallowly, so set GIT_DEPTH: 0 "
     "or fetch the target branch in the job"
@@ -47,7 +50,7 @@ def changed_files_since(repo_dir: Path, ref: str) -> set[str]:
         raise ToolError(f"git diff {ref} failed: {err.stderr.strip()}", hint=HINT_FETCH) from None
     top = Path(str(repo.working_tree_dir)).resolve()
     base = repo_dir.resolve()
-    paths = [p for p in out.split("\0") if p] + list(untracked)
+    paths = [p for p in out.split("\0") if p] + [p for p in untracked if TOOL_DIR not in f"/{p}"]
     result = set()
     for p in paths:
         absolute = top / p

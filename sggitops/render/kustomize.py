@@ -9,6 +9,7 @@ caused it. Only a missing or broken tool raises (ToolError, exit 4).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -74,34 +75,29 @@ class Renderer:
     def render(self, root: str | Path) -> Render:
         """Build one root (repo-relative key or path); served from the cache when its inputs are unchanged."""
         name = self.graph.normalize(root)
-        directory = self.repo / name
-        if not directory.is_dir():
+        if not (self.repo / name).is_dir():
             return self._failed(name, f"kustomize build of {name} failed: directory `{name}` does not exist")
         key = self.key(name) if self.cache is not None else ""
-        if key and self.cache is not None:
-            text = self.cache.get(key)
-            if text is not None:
-                objects = self._parse(text, name)
-                if objects is not None:
-                    return Render(name, objects, text, 0.0, True, key=key)
+        return self._from_cache(name, key) or self._build(name, key)
+
+    def _from_cache(self, name: str, key: str) -> Render | None:
+        if not key or self.cache is None:
+            return None
+        start = time.monotonic()
+        text = self.cache.get(key)
+        objects = self._parse(text, name) if text is not None else None
+        if text is None or objects is None:
+            return None
+        return Render(name, objects, text, time.monotonic() - start, True, key=key)
+
+    def _build(self, name: str, key: str) -> Render:
         try:
-            result = self.kustomize.build(directory, timeout=self.timeout).run()
+            result = self.kustomize.build(self.repo / name, timeout=self.timeout).run()
         except CommandTimeout as err:
-            return Render(
-                name,
-                (),
-                "",
-                err.seconds,
-                False,
-                (
-                    self._finding(
-                        name,
-                        "build/timeout",
-                        f"kustomize build of {name} timed out after {self.timeout:g} s",
-                        "raise --timeout, or look for a very large or looping build",
-                    ),
-                ),
-            )
+            message = f"kustomize build of {name} timed out after {self.timeout:g} s"
+            hint = "raise the timeout, or look for a very large or looping build"
+            finding = self._finding(name, "build/timeout", message, hint)
+            return Render(name, (), "", err.seconds, False, (finding,))
         if result.returncode != 0:
             finding = explain(self.graph, name, result.stderr or result.stdout)
             return Render(name, (), "", result.seconds, False, (finding,))

@@ -79,6 +79,7 @@ def test_changed_files_include_uncommitted_untracked_and_renamed(gitrepo: git.Re
     gitrepo.git.mv("components/tls/tls.yaml", "components/tls/cert.yaml")  # staged rename
     write(path, {"bases/bigbang/release.yaml": "kind: HelmRelease # edited\n"})  # unstaged
     write(path, {"overlays/new/kustomization.yaml": "resources: []\n"})  # untracked
+    write(path, {".sggitops-cache/render/ab/ab12.yaml": "kind: X\n"})  # the render cache: not a change
     changed = changed_files_since(path, "v1")
     assert changed == {
         "overlays/build/values.yaml",
