@@ -44,14 +44,22 @@ def widget_crd(**extra: Any) -> dict[str, Any]:
                                         "size": {"type": "integer", "minimum": 1},
                                         "port": {"x-kubernetes-int-or-string": True},
                                         "note": {"type": "string", "nullable": True},
-                                        "values": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                                        "values": {
+                                            "type": "object",
+                                            "x-kubernetes-preserve-unknown-fields": True,
+                                        },
                                     },
                                 },
                             },
                         }
                     },
                 },
-                {"name": "v0", "served": False, "storage": False, "schema": {"openAPIV3Schema": {"type": "object"}}},
+                {
+                    "name": "v0",
+                    "served": False,
+                    "storage": False,
+                    "schema": {"openAPIV3Schema": {"type": "object"}},
+                },
             ],
             **extra,
         },
@@ -98,7 +106,11 @@ def test_nullable_allows_null_in_type_and_enum() -> None:
 
 def test_preserve_unknown_fields_keeps_object_open() -> None:
     schema = convert(
-        {"type": "object", "x-kubernetes-preserve-unknown-fields": True, "properties": {"a": {"type": "string"}}}
+        {
+            "type": "object",
+            "x-kubernetes-preserve-unknown-fields": True,
+            "properties": {"a": {"type": "string"}},
+        }
     )
     assert valid(schema, {"a": "x", "b": 1})
     assert not valid(schema, {"a": 1})
@@ -155,7 +167,10 @@ def _docs(path: Path) -> list[dict[str, Any]]:
     [
         ("flux-source.toolkit.fluxcd.io_gitrepositories.yaml", "bigbang/base-3.31.0/gitrepository.yaml"),
         ("flux-helm.toolkit.fluxcd.io_helmreleases.yaml", "bigbang/base-3.31.0/helmrelease.yaml"),
-        ("flux-helm.toolkit.fluxcd.io_helmreleases.yaml", "bigbang/customer-template/helmRepo/base/helmrelease.yaml"),
+        (
+            "flux-helm.toolkit.fluxcd.io_helmreleases.yaml",
+            "bigbang/customer-template/helmRepo/base/helmrelease.yaml",
+        ),
     ],
 )
 def test_reference_crds_accept_big_bang_objects_and_reject_typos(

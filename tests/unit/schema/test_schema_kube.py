@@ -94,7 +94,16 @@ def test_wrong_type_deep_in_pod_template() -> None:
     validator = kube_schemas("1.34").validator("apps/v1", "Deployment")
     assert validator is not None
     (error,) = validator.iter_errors(obj)
-    assert list(error.absolute_path) == ["spec", "template", "spec", "containers", 0, "ports", 0, "containerPort"]
+    assert list(error.absolute_path) == [
+        "spec",
+        "template",
+        "spec",
+        "containers",
+        0,
+        "ports",
+        0,
+        "containerPort",
+    ]
 
 
 def test_kind_not_served_by_the_version_has_no_validator() -> None:
