@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -170,6 +172,18 @@ def test_second_render_is_served_from_the_cache(repo: Path, kustomize: Kustomize
     assert second.cached and second.objects == first.objects and second.text == first.text
     assert second.key == first.key
     assert list((repo.parent / "cache").rglob("*.yaml")) != []
+
+
+def test_cache_is_shared_across_processes(repo: Path, kustomize: Kustomize, builds: list[str]) -> None:
+    cache = repo.parent / "cache"
+    code = (
+        "import sys; from pathlib import Path; from sggitops.render import Renderer, find_kustomize; "
+        "r = Renderer(Path(sys.argv[1]), kustomize=find_kustomize(sys.argv[3]), cache_dir=Path(sys.argv[2]))"
+        ".render('overlays/run-dev'); assert r.ok and not r.cached"
+    )
+    subprocess.run([sys.executable, "-c", code, str(repo), str(cache), kustomize.argv[0]], check=True)
+    result = renderer(repo, kustomize).render("overlays/run-dev")
+    assert result.cached and result.ok and builds == []
 
 
 def test_changing_one_overlay_invalidates_only_that_overlay(
