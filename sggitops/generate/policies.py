@@ -361,8 +361,15 @@ def kyverno_exception(exception: PolicyException, name: str, set_name: str) -> d
     }
 
 
-def check_exceptions(engine: str, sets: Sequence[str], policy: Policy) -> dict[str, str]:
-    """Map each excepted policy to its set; ValueError for an unknown policy or one not deployed."""
+def check_exceptions(
+    engine: str, sets: Sequence[str], policy: Policy, *, require_deployed: bool = False
+) -> dict[str, str]:
+    """Map each excepted policy whose set is deployed to that set.
+
+    ValueError (listing the known policies) for an exception naming an unknown policy; with
+    `require_deployed`, also for one naming a policy whose set is not in `sets` (otherwise such an
+    exception has nothing to relax and is left out of the plan).
+    """
     _check_engine(engine)
     owner = {name: set_name for set_name in POLICY_SETS for name in policy_names(engine, set_name)}
     found: dict[str, str] = {}
@@ -372,12 +379,13 @@ def check_exceptions(engine: str, sets: Sequence[str], policy: Policy) -> dict[s
             raise ValueError(
                 f"policy exception names unknown policy {exception.policy!r}; known policies: {known}"
             )
-        if owner[exception.policy] not in sets:
+        if owner[exception.policy] in sets:
+            found[exception.policy] = owner[exception.policy]
+        elif require_deployed:
             raise ValueError(
                 f"policy exception names {exception.policy!r} of set {owner[exception.policy]!r}, "
                 f"which is not in spec.policy.sets ({', '.join(sets) or 'none'})"
             )
-        found[exception.policy] = owner[exception.policy]
     return found
 
 
@@ -399,11 +407,12 @@ def _plan_kyverno(sets: Sequence[str], policy: Policy, owners: dict[str, str]) -
         for info in infos:
             files[f"{root}/{info.name}.yaml"] = yamlio.dump(kyverno_policy(info, policy))
         files[f"{root}/kustomization.yaml"] = _kustomization(f"{info.name}.yaml" for info in infos)
-    if policy.exceptions:
+    deployed = [e for e in policy.exceptions if e.policy in owners]
+    if deployed:
         root = "bases/policies/kyverno/exceptions"
         taken: set[str] = set()
         names = []
-        for exception in policy.exceptions:
+        for exception in deployed:
             name = _exception_name(exception, taken)
             names.append(name)
             doc = kyverno_exception(exception, name, owners[exception.policy])
