@@ -16,6 +16,7 @@ from typing import Any
 import regopy
 from regopy import rego_shared
 
+from sggitops.policy.rego.compat import HELPER_MODULE, HELPER_PACKAGE, regopy_compat
 from sggitops.policy.rego.errors import RegoCompileError, RegoEvalError, RegoUnsupported
 from sggitops.policy.rego.tokens import Kind, Token, tokenize
 
@@ -35,7 +36,7 @@ UNSUPPORTED_CALLS = {
 }
 """Calls whose result depends on the outside world: never evaluated offline."""
 
-_KEYWORDS = frozenset({"not", "some", "every", "in", "if", "else", "with", "as", "contains", "default"})
+_KEYWORDS = frozenset({"not", "some", "every", "in", "if", "else", "with", "as", "contains", "default", "set"})
 _ERRORMSG = re.compile(r"\(errormsg (\d+):")
 
 
@@ -140,9 +141,14 @@ class CompiledPolicy:
         data: Mapping[str, Any] | None = None,
     ) -> None:
         check_calls(modules)
+        compiled: dict[str, str] = {}
+        for name, source in modules.items():
+            compiled[name], helper = regopy_compat(source)
+            if helper:
+                compiled[f"{HELPER_PACKAGE}.rego"] = HELPER_MODULE
         self._builder = _interpreter()
         try:
-            for name, source in modules.items():
+            for name, source in compiled.items():
                 self._builder.add_module(name, source)
             if data:
                 self._builder.add_data_json(json.dumps(data))
@@ -171,7 +177,10 @@ class CompiledPolicy:
             return UNDEFINED
         if text.lstrip().startswith("("):
             raise RegoEvalError(f"Rego evaluation failed: {error_messages(text)}")
-        result = json.loads(text)
+        try:
+            result = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise RegoEvalError(f"regopy returned output that is not JSON ({err.msg})") from None
         if isinstance(result, list):  # several results: not expected for a rule entrypoint
             raise RegoEvalError("Rego evaluation gave several results for one rule")
         expressions = result.get("expressions", [])
