@@ -80,7 +80,11 @@ def run_gator_suite(path: Path, root: Path) -> list[SuiteCase]:
     """One suite file; raises InputError when the suite itself cannot be read."""
     suite = _load_docs(path, strict=True)
     doc = suite[0] if len(suite) == 1 else None
-    if not isinstance(doc, Mapping) or doc.get("kind") != "Suite" or doc.get("apiVersion") != SUITE_API_VERSION:
+    if (
+        not isinstance(doc, Mapping)
+        or doc.get("kind") != "Suite"
+        or doc.get("apiVersion") != SUITE_API_VERSION
+    ):
         return []
     if doc.get("skip"):
         return []
@@ -113,7 +117,9 @@ def _run_test(test: Mapping[str, Any], base: Path, suite: str, cache: TemplateCa
         assertions: list[Assertion] = []
         messages: list[str] = []
         try:
-            assertions = [Assertion.from_spec(a) for a in case.get("assertions") or [] if isinstance(a, Mapping)]
+            assertions = [
+                Assertion.from_spec(a) for a in case.get("assertions") or [] if isinstance(a, Mapping)
+            ]
             if not assertions:
                 raise CaseError("a case needs at least one assertion")
             if setup_error or template is None or constraint is None or test.get("invalid"):
@@ -203,7 +209,9 @@ def _load_docs(path: Path, *, strict: bool = False) -> list[Mapping[str, Any]]:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         if strict:
-            raise InputError(f"cannot read the suite: {err.strerror}", location=Location(str(path)), rule="policy/suite") from None
+            raise InputError(
+                f"cannot read the suite: {err.strerror}", location=Location(str(path)), rule="policy/suite"
+            ) from None
         raise CaseError(f"cannot read {path.name}: {err.strerror}") from None
     docs = [to_plain(d) for d in load_all(text, str(path), rule="policy/suite")]
     return [d for d in docs if isinstance(d, Mapping)]

@@ -206,7 +206,9 @@ def _hoist(toks: list[Token], edits: _Edits, wildcard: int, expr_start: int, nam
             f"line {toks[wildcard].line}: `[_]` inside a call under `not` cannot be evaluated by regopy",
         )
     if any(start <= k <= wildcard + 1 for k in edits.replaces) or start < first:
-        raise RegoUnsupported("nested-wildcard-call", f"line {toks[wildcard].line}: nested `[_]` in a call argument")
+        raise RegoUnsupported(
+            "nested-wildcard-call", f"line {toks[wildcard].line}: nested `[_]` in a call argument"
+        )
     ref = "".join(t.text for t in toks[start : wildcard + 2])
     edits.inserts.setdefault(first, []).append(f"{name} := {ref}; ")
     edits.replaces[start] = (wildcard + 2, name)

@@ -36,7 +36,9 @@ UNSUPPORTED_CALLS = {
 }
 """Calls whose result depends on the outside world: never evaluated offline."""
 
-_KEYWORDS = frozenset({"not", "some", "every", "in", "if", "else", "with", "as", "contains", "default", "set"})
+_KEYWORDS = frozenset(
+    {"not", "some", "every", "in", "if", "else", "with", "as", "contains", "default", "set"}
+)
 _ERRORMSG = re.compile(r"\(errormsg (\d+):")
 
 
@@ -78,6 +80,11 @@ def check_calls(modules: Mapping[str, str]) -> None:
                 continue
             if not is_builtin(name):
                 raise RegoUnsupported(f"builtin {name}", f"builtin `{name}` is not available in regopy")
+
+
+def defined_names(source: str) -> set[str]:
+    """Top-level rule and function names of a module, and its import aliases."""
+    return _defined_names([t for t in tokenize(source) if not t.trivia])
 
 
 def _defined_names(toks: Sequence[Token]) -> set[str]:

@@ -25,7 +25,11 @@ from sggitops.policy.results import Outcome, RuleResult
 from sggitops.resource import ResourceId
 
 TARGET = "admission.k8s.gatekeeper.sh"
-TEMPLATE_API_VERSIONS = ("templates.gatekeeper.sh/v1", "templates.gatekeeper.sh/v1beta1", "templates.gatekeeper.sh/v1alpha1")
+TEMPLATE_API_VERSIONS = (
+    "templates.gatekeeper.sh/v1",
+    "templates.gatekeeper.sh/v1beta1",
+    "templates.gatekeeper.sh/v1alpha1",
+)
 ENGINE = "gatekeeper"
 _ACTIONS = {"deny": "enforce", "dryrun": "audit", "warn": "audit", "scoped": "enforce"}
 
@@ -105,7 +109,7 @@ class ConstraintTemplate:
         toks = [t for t in tokenize(self.rego) if not t.trivia]
         for i, tok in enumerate(toks):
             if tok.is_name("package"):
-                parts = []
+                parts: list[str] = []
                 for t in toks[i + 1 :]:
                     if t.kind is Kind.NEWLINE and parts:
                         break
@@ -254,7 +258,9 @@ def evaluate(
     results: list[RuleResult] = []
     for constraint in sorted(constraints, key=lambda c: (c.kind, c.name)):
         for obj in sorted(resources, key=ResourceId.of):
-            results.extend(_review_one(constraint, by_kind.get(constraint.kind), obj, inventory, namespaces, cache))
+            results.extend(
+                _review_one(constraint, by_kind.get(constraint.kind), obj, inventory, namespaces, cache)
+            )
     return results
 
 

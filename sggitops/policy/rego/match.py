@@ -122,7 +122,9 @@ class Match:
             return True
         group, kind = _group_version(obj)[0], str(obj.get("kind") or "")
         for groups, kinds in self.kinds:
-            if (not kinds or "*" in kinds or kind in kinds) and (not groups or "*" in groups or group in groups):
+            if (not kinds or "*" in kinds or kind in kinds) and (
+                not groups or "*" in groups or group in groups
+            ):
                 return True
         return False
 

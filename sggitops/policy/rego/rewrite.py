@@ -21,7 +21,9 @@ from sggitops.policy.rego.errors import RegoRewriteRefused
 from sggitops.policy.rego.tokens import Kind, Token, tokenize
 
 _V1_KEYWORDS = frozenset({"if", "contains", "in", "every"})
-_RESERVED = frozenset({"if", "contains", "in", "every", "else", "some", "not", "with", "as", "import", "package"})
+_RESERVED = frozenset(
+    {"if", "contains", "in", "every", "else", "some", "not", "with", "as", "import", "package"}
+)
 _BINARY = ("+", "-", "*", "/", "%", "&", "|", "==", "!=", "<", ">", "<=", ">=")
 _PAIRS = {"{": "}", "[": "]", "(": ")"}
 

@@ -1,0 +1,122 @@
+"""Conftest-style repo rules: Rego v1 `deny` and `warn` rules over the whole GitOps repo.
+
+The input is `{"objects": [...], "cluster": {...}, "spec": {...}}` (one cluster's rendered objects,
+its entry in the platform spec, and the spec). `deny` gives errors and `warn` warnings; each is a set
+of messages, or of objects with a `msg`. Built-in rules ship under `sggitops/policy/rego/builtin/`;
+users add their own in `policies/repo/*.rego` of the GitOps repo. Files must be Rego v1: a file with
+v0 rule forms is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sggitops.policy.rego.engine import UNDEFINED, CompiledPolicy, defined_names
+from sggitops.policy.rego.errors import RegoSyntaxError, RegoUnsupported
+from sggitops.policy.rego.rewrite import declares_v1, to_v1
+from sggitops.policy.rego.tokens import Kind, tokenize
+
+SEVERITIES = {"deny": "error", "warn": "warning"}
+
+
+@dataclass(frozen=True, order=True)
+class RepoMessage:
+    """One message of a repo rule."""
+
+    severity: str  # "error" (deny) | "warning" (warn)
+    package: str  # e.g. "sggitops.argocd"
+    rule: str  # "deny" | "warn"
+    message: str
+    source: str  # module name: builtin/argocd.rego or the file path
+
+
+def builtin_modules() -> dict[str, str]:
+    """The built-in repo rules shipped with sggitops, by `builtin/<file>.rego`."""
+    folder = resources.files("sggitops.policy.rego").joinpath("builtin")
+    return {
+        f"builtin/{entry.name}": entry.read_text(encoding="utf-8")
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".rego")
+    }
+
+
+def load_modules(directory: Path) -> dict[str, str]:
+    """Every `*.rego` under `directory` (sorted), keyed by path; an absent directory gives none."""
+    if not directory.is_dir():
+        return {}
+    return {str(p): p.read_text(encoding="utf-8") for p in sorted(directory.rglob("*.rego"))}
+
+
+def _package(source: str) -> str:
+    toks = [t for t in tokenize(source) if not t.trivia]
+    for i, tok in enumerate(toks):
+        if tok.is_name("package"):
+            parts: list[str] = []
+            for t in toks[i + 1 :]:
+                if t.kind is Kind.NEWLINE:
+                    break
+                if t.kind is Kind.NAME:
+                    parts.append(t.text)
+            return ".".join(parts)
+    raise RegoSyntaxError("a Rego module needs a package")
+
+
+def _require_v1(name: str, source: str) -> None:
+    if declares_v1(source):
+        return
+    if to_v1(source) != source:
+        raise RegoUnsupported(
+            "rego-v0", f"{name}: repo rules must be Rego v1 (`deny contains msg if {{ ... }}`), not v0"
+        )
+
+
+class RepoRules:
+    """Repo rule modules compiled once; `evaluate(input)` gives their messages, sorted."""
+
+    def __init__(self, modules: Mapping[str, str]) -> None:
+        self.entries: list[tuple[str, str, str]] = []  # (entrypoint, package, rule)
+        self.sources: dict[str, str] = {}
+        for name, source in modules.items():
+            _require_v1(name, source)
+            package = _package(source)
+            for rule in sorted(SEVERITIES.keys() & defined_names(source)):
+                entry = (package.replace(".", "/") + "/" + rule, package, rule)
+                if entry not in self.entries:
+                    self.entries.append(entry)
+                    self.sources[entry[0]] = name
+        self.policy = CompiledPolicy(dict(modules), [e for e, _, _ in self.entries]) if self.entries else None
+
+    @classmethod
+    def load(cls, directory: Path | None = None, *, builtin: bool = True) -> RepoRules:
+        """The built-in rules (unless `builtin=False`) and those under `directory`."""
+        modules = builtin_modules() if builtin else {}
+        if directory is not None:
+            modules.update(load_modules(directory))
+        return cls(modules)
+
+    def evaluate(self, input_doc: Mapping[str, Any]) -> list[RepoMessage]:
+        """Messages of every deny/warn rule; raises RegoEvalError (callers fail closed)."""
+        if self.policy is None:
+            return []
+        out: list[RepoMessage] = []
+        for entry, package, rule in self.entries:
+            value = self.policy.query(entry, input_doc)
+            if value is UNDEFINED:
+                continue
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                out.append(RepoMessage(SEVERITIES[rule], package, rule, _message(item), self.sources[entry]))
+        return sorted(out)
+
+
+def _message(item: Any) -> str:
+    if isinstance(item, Mapping) and "msg" in item:
+        return str(item["msg"])
+    if isinstance(item, str):
+        return item
+    return json.dumps(item, sort_keys=True)
