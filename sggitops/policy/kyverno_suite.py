@@ -143,7 +143,10 @@ def _apply_values(loaded: _Loaded, values: Any) -> None:
         if isinstance(selector, Mapping) and selector.get("name"):
             name = str(selector["name"])
             labels = selector.get("labels") or {}
-            loaded.namespaces[name] = {"kind": "Namespace", "metadata": {"name": name, "labels": dict(labels)}}
+            loaded.namespaces[name] = {
+                "kind": "Namespace",
+                "metadata": {"name": name, "labels": dict(labels)},
+            }
 
 
 def _run(loaded: _Loaded) -> list[RuleResult]:
@@ -158,7 +161,11 @@ def _run(loaded: _Loaded) -> list[RuleResult]:
     for operation, resources in sorted(by_operation.items()):
         results.extend(
             evaluate_many(
-                policies, resources, namespaces=loaded.namespaces, exceptions=loaded.exceptions, operation=operation
+                policies,
+                resources,
+                namespaces=loaded.namespaces,
+                exceptions=loaded.exceptions,
+                operation=operation,
             )
         )
     return results
@@ -171,7 +178,9 @@ def _resource_names(expected: Mapping[str, Any]) -> list[str]:
     return names
 
 
-def _score(suite: str, expected: Mapping[str, Any], loaded: _Loaded, results: list[RuleResult]) -> list[SuiteCase]:
+def _score(
+    suite: str, expected: Mapping[str, Any], loaded: _Loaded, results: list[RuleResult]
+) -> list[SuiteCase]:
     policy_name = str(expected.get("policy") or "")
     rule_name = str(expected.get("rule") or "")
     kind = str(expected.get("kind") or "")
@@ -196,7 +205,10 @@ def _actual(
     namespace: str,
     name: str,
 ) -> str:
-    if any(expected.get(k) for k in ("patchedResource", "patchedResources", "generatedResource", "cloneSourceResource")):
+    if any(
+        expected.get(k)
+        for k in ("patchedResource", "patchedResources", "generatedResource", "cloneSourceResource")
+    ):
         return Outcome.UNSUPPORTED.value
     if policy_name in loaded.broken:
         return Outcome.ERROR.value

@@ -104,7 +104,9 @@ def _set_kinds(block: Any, kinds: list[str]) -> Any:
         if out.get(key):
             out[key] = [_with_kinds(f, kinds) for f in out[key]]
     if out.get("resources"):
-        out["resources"] = {**out["resources"], "kinds": kinds} if out["resources"].get("kinds") else out["resources"]
+        out["resources"] = (
+            {**out["resources"], "kinds": kinds} if out["resources"].get("kinds") else out["resources"]
+        )
     return out
 
 

@@ -143,7 +143,9 @@ def _evaluate_rule(
         feature = rule.unsupported or rule.kind
         return _Result("skip", f"{rule.kind} rules do not validate", feature)
     if rule.unsupported:
-        return _Result("unsupported", f"rule uses {rule.unsupported}, which sggitops cannot evaluate", rule.unsupported)
+        return _Result(
+            "unsupported", f"rule uses {rule.unsupported}, which sggitops cannot evaluate", rule.unsupported
+        )
     context = dict(base)
     exception = _exception_for(policy, rule, resource, given, exceptions, context)
     if exception:

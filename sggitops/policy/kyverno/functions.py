@@ -99,7 +99,7 @@ def _divide(a: Any, b: Any) -> Any:
 def _modulo(a: Any, b: Any) -> Any:
     if b == 0:
         raise FunctionError("modulo() by zero")
-    if isinstance(a, float) and not a.is_integer() or isinstance(b, float) and not b.is_integer():
+    if any(isinstance(x, float) and not x.is_integer() for x in (a, b)):
         raise FunctionError("modulo() needs integers")
     return math.fmod(a, b)
 
@@ -127,7 +127,9 @@ def semver_key(text: str) -> tuple[int, int, int, tuple[Any, ...]]:
     if match is None:
         raise FunctionError(f"semver_compare(): {text!r} is not a semantic version")
     major, minor, patch, pre = match.groups()
-    pre_key: tuple[Any, ...] = (1,) if pre is None else (0, *((0, int(p)) if p.isdigit() else (1, p) for p in pre.split(".")))
+    pre_key: tuple[Any, ...] = (
+        (1,) if pre is None else (0, *((0, int(p)) if p.isdigit() else (1, p) for p in pre.split(".")))
+    )
     return int(major), int(minor or 0), int(patch or 0), pre_key
 
 

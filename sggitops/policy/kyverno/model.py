@@ -105,7 +105,7 @@ class KyvernoPolicy:
         """Parse and compile a policy manifest; raises KyvernoPolicyError when it is malformed."""
         if not isinstance(obj, Mapping):
             raise KyvernoPolicyError("a policy must be a mapping", file=file)
-        meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+        meta: Mapping[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), Mapping) else {}
         name = str(meta.get("name") or "")
         if obj.get("kind") not in POLICY_KINDS or obj.get("apiVersion") not in POLICY_API_VERSIONS:
             raise KyvernoPolicyError(
@@ -269,10 +269,12 @@ class PolicyException:
         """Parse a PolicyException manifest; raises KyvernoPolicyError when it is malformed."""
         if not isinstance(obj, Mapping) or obj.get("kind") != "PolicyException":
             raise KyvernoPolicyError("not a PolicyException", file=file)
-        meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+        meta: Mapping[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), Mapping) else {}
         name = str(meta.get("name") or "")
         if obj.get("apiVersion") not in EXCEPTION_API_VERSIONS:
-            raise KyvernoPolicyError(f"unsupported apiVersion {obj.get('apiVersion')!r}", name=name, file=file)
+            raise KyvernoPolicyError(
+                f"unsupported apiVersion {obj.get('apiVersion')!r}", name=name, file=file
+            )
         spec = obj.get("spec")
         if not isinstance(spec, Mapping) or not isinstance(spec.get("exceptions"), list):
             raise KyvernoPolicyError("spec.exceptions must be a list", name=name, file=file)
@@ -280,7 +282,9 @@ class PolicyException:
         for item in spec["exceptions"]:
             if not isinstance(item, Mapping) or not item.get("policyName"):
                 raise KyvernoPolicyError("every exception needs a policyName", name=name, file=file)
-            entries.append(ExceptionEntry(str(item["policyName"]), tuple(str(r) for r in item.get("ruleNames") or [])))
+            entries.append(
+                ExceptionEntry(str(item["policyName"]), tuple(str(r) for r in item.get("ruleNames") or []))
+            )
         try:
             match = MatchBlock.parse(spec.get("match"))
             conditions = Conditions.parse(spec.get("conditions"))

@@ -150,7 +150,10 @@ def _in_range(key: str, spec: str) -> bool | None:
     if found is None:
         return None
     number = parse_quantity(key)
-    low, high = parse_quantity(found.group(1) + found.group(2)), parse_quantity(found.group(3) + found.group(4))
+    low, high = (
+        parse_quantity(found.group(1) + found.group(2)),
+        parse_quantity(found.group(3) + found.group(4)),
+    )
     if number is None or low is None or high is None:
         return False
     inside = low <= number <= high

@@ -121,9 +121,11 @@ class VariableNode(Node):
         if state.substitute is None:
             return Mismatch("fail", path, f"variables in '{self.pattern}' cannot be resolved here")
         resolved = state.substitute(self.pattern, value)
-        return ScalarNode(resolved).match(value, path, state) if not isinstance(
-            resolved, (dict, list)
-        ) else compile_pattern(resolved).match(value, path, state)
+        return (
+            ScalarNode(resolved).match(value, path, state)
+            if not isinstance(resolved, (dict, list))
+            else compile_pattern(resolved).match(value, path, state)
+        )
 
 
 _NOTHING = object()
@@ -154,9 +156,7 @@ class MapNode(Node):
 
     def match(self, value: Any, path: str, state: MatchState) -> Mismatch | None:
         if not isinstance(value, dict):
-            return Mismatch(
-                "fail", path, f"pattern and resource have different structures at path {path}"
-            )
+            return Mismatch("fail", path, f"pattern and resource have different structures at path {path}")
         for entry in self.tracked:
             if not state.anchors.get(entry.raw_key):
                 state.anchors[entry.raw_key] = entry.key in value
@@ -237,9 +237,7 @@ class ListNode(Node):
 
     def match(self, value: Any, path: str, state: MatchState) -> Mismatch | None:
         if not isinstance(value, list):
-            return Mismatch(
-                "fail", path, f"validation rule failed at path {path}, resource is not a list"
-            )
+            return Mismatch("fail", path, f"validation rule failed at path {path}, resource is not a list")
         if self.mode == "empty":
             return Mismatch("fail", path, "pattern array is empty")
         if self.mode == "scalar":
@@ -279,7 +277,9 @@ def compile_pattern(pattern: Any, *, parent_key: str = "", grandparent_key: str 
             entries.append(Entry(anchor, key, key_text, node, sub == "*"))
         return MapNode(_ordered(entries), expand=expand)
     if isinstance(pattern, list):
-        items = [compile_pattern(item, parent_key=parent_key, grandparent_key=grandparent_key) for item in pattern]
+        items = [
+            compile_pattern(item, parent_key=parent_key, grandparent_key=grandparent_key) for item in pattern
+        ]
         return ListNode(items, pattern)
     if isinstance(pattern, str) and "{{" in pattern:
         return VariableNode(pattern)

@@ -74,7 +74,9 @@ def _match_nil(value: Any) -> bool:
 def _compile_string(pattern: str) -> Predicate:
     alternatives: list[list[Predicate]] = []
     for alternative in pattern.split("|"):
-        alternatives.append([_compile_condition(part.strip(" ")) for part in alternative.strip(" ").split("&")])
+        alternatives.append(
+            [_compile_condition(part.strip(" ")) for part in alternative.strip(" ").split("&")]
+        )
     if len(alternatives) == 1 and len(alternatives[0]) == 1:
         return alternatives[0][0]
     return lambda value: any(all(check(value) for check in conj) for conj in alternatives)

@@ -29,7 +29,9 @@ def load_context(entries: list[ContextEntry], context: dict[str, Any], queries: 
         if entry.jmes_path:
             source = value if entry.has_value else context
             try:
-                value = queries.search(entry.jmes_path, source if isinstance(source, Mapping) else {"@": source})
+                value = queries.search(
+                    entry.jmes_path, source if isinstance(source, Mapping) else {"@": source}
+                )
             except VariableError:
                 value = None
         if value is None and entry.has_default:
@@ -39,7 +41,14 @@ def load_context(entries: list[ContextEntry], context: dict[str, Any], queries: 
         context[entry.name] = value
 
 
-def run(validation: Validation, resource: Any, context: dict[str, Any], queries: Queries, rule: str, nesting: int = 0) -> Verdict:
+def run(
+    validation: Validation,
+    resource: Any,
+    context: dict[str, Any],
+    queries: Queries,
+    rule: str,
+    nesting: int = 0,
+) -> Verdict:
     """The verdict of `validation` on `resource` (the object, or a foreach element in element scope)."""
     if validation.deny is not None:
         denied, _ = validation.deny.holds(context, queries)
@@ -64,7 +73,9 @@ def message(validation: Validation, context: Mapping[str, Any], queries: Queries
     return text if isinstance(text, str) else str(text)
 
 
-def _patterns(validation: Validation, resource: Any, context: Mapping[str, Any], queries: Queries, rule: str) -> Verdict:
+def _patterns(
+    validation: Validation, resource: Any, context: Mapping[str, Any], queries: Queries, rule: str
+) -> Verdict:
     def at(text: str, current: Any) -> Any:
         return substitute_text(text, context, queries, current=current)
 
@@ -77,12 +88,15 @@ def _patterns(validation: Validation, resource: Any, context: Mapping[str, Any],
                 return Verdict(result.outcome, result.message)
             text = message(validation, context, queries, rule)
             return Verdict("fail", f"validation error: {text} rule {rule} failed at path {result.path}")
-        failed, skipped = [], []
+        failed: list[str] = []
+        skipped: list[str] = []
         for index, node in enumerate(validation.any_patterns):
             result = match_pattern(node, resource, at)
             if result.outcome == "pass":
                 return PASS
-            (skipped if result.outcome == "skip" else failed).append(f"rule {rule}[{index}] {result.outcome}ed")
+            (skipped if result.outcome == "skip" else failed).append(
+                f"rule {rule}[{index}] {result.outcome}ed"
+            )
         if skipped and not failed:
             return Verdict("skip", "; ".join(skipped))
         text = message(validation, context, queries, rule)
@@ -91,7 +105,9 @@ def _patterns(validation: Validation, resource: Any, context: Mapping[str, Any],
         return Verdict("error", f"variable substitution failed: {err}")
 
 
-def _foreach(validation: Validation, resource: Any, context: dict[str, Any], queries: Queries, rule: str, nesting: int) -> Verdict:
+def _foreach(
+    validation: Validation, resource: Any, context: dict[str, Any], queries: Queries, rule: str, nesting: int
+) -> Verdict:
     applied = 0
     for item in validation.foreach:
         try:
@@ -110,7 +126,13 @@ def _foreach(validation: Validation, resource: Any, context: dict[str, Any], que
 
 
 def _elements(
-    item: ForEach, elements: list[Any], resource: Any, context: dict[str, Any], queries: Queries, rule: str, nesting: int
+    item: ForEach,
+    elements: list[Any],
+    resource: Any,
+    context: dict[str, Any],
+    queries: Queries,
+    rule: str,
+    nesting: int,
 ) -> tuple[Verdict, int]:
     applied = 0
     for index, element in enumerate(elements):
@@ -120,7 +142,14 @@ def _elements(
         if scoped and not isinstance(element, dict):
             return Verdict("error", "elementScope is true but the element is not a map"), applied
         local = dict(context)
-        local.update({"element": element, "elementIndex": index, f"element{nesting}": element, f"elementIndex{nesting}": index})
+        local.update(
+            {
+                "element": element,
+                "elementIndex": index,
+                f"element{nesting}": element,
+                f"elementIndex{nesting}": index,
+            }
+        )
         try:
             load_context(item.context, local, queries)
         except VariableError as err:
