@@ -14,10 +14,19 @@ from importlib import resources
 from typing import Any
 
 from sggitops import yamlio
-from sggitops.bigbang.version import Version, as_version, minors_between
+from sggitops.bigbang.version import Version, VersionError, as_version, minors_between
 from sggitops.spec.model import Choices
 
 Values = dict[str, Any]
+
+
+class CatalogError(ValueError):
+    """A request the catalog cannot answer: unknown role or package name, malformed host or domain."""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -162,18 +171,23 @@ class Catalog:
     # -- versions ---------------------------------------------------------------------------------
 
     def check_version(self, version: str | Version) -> Version:
-        """Parse `version` and make sure the catalog covers it; ValueError (message + hint) otherwise."""
+        """Parse `version` and make sure the catalog covers it; VersionError (message + hint) otherwise."""
         v = as_version(version)
-        covered = f"sggitops knows Big Bang {self.first} to {self.last.major}.{self.last.minor}.x"
+        known = f"sggitops knows Big Bang {self.first} to {self.last.major}.{self.last.minor}.x"
         if v < self.first:
-            raise ValueError(f"Big Bang {v} is older than {self.first}: {covered} (upgrade Big Bang first)")
+            raise VersionError(
+                f"Big Bang {v} is older than {self.first}", hint=f"{known}; upgrade Big Bang first"
+            )
         if v.minor_release > self.last.minor_release:
-            raise ValueError(f"Big Bang {v} is newer than this catalog: {covered} (upgrade sggitops)")
+            raise VersionError(
+                f"Big Bang {v} is newer than this catalog",
+                hint=f"{known}; upgrade sggitops for newer releases",
+            )
         last = self.last_minor.get(v.major)
         if last is not None and v.minor > last:
-            raise ValueError(
-                f"Big Bang {v} does not exist: the {v.major}.x line ended at {v.major}.{last} "
-                f"(the next release is {v.major + 1}.0.0)"
+            raise VersionError(
+                f"Big Bang {v} does not exist: the {v.major}.x line ended at {v.major}.{last}",
+                hint=f"the release after {v.major}.{last}.x is {v.major + 1}.0.0",
             )
         return v
 
@@ -288,7 +302,7 @@ class Catalog:
         """Logical package -> enabled for a `build` or `run` cluster (core + role packages + choices)."""
         if role not in self.roles or role == "core":
             valid = sorted(r for r in self.roles if r != "core")
-            raise ValueError(f"unknown cluster role {role!r}: expected one of {valid}")
+            raise CatalogError(f"unknown cluster role {role!r}", hint=f"expected one of {valid}")
         choices = choices or Choices()
         on = set(self.roles["core"]) | set(self.roles[role])
         engine = self.choices["policyEngine"]["options"].get(choices.policy_engine, ())
@@ -305,7 +319,9 @@ class Catalog:
         states = self.role_defaults(role, choices)
         unknown = sorted(set(toggles) - set(states))
         if unknown:
-            raise ValueError(f"unknown logical package(s) {unknown}: valid names are {sorted(states)}")
+            raise CatalogError(
+                f"unknown logical package(s) {unknown}", hint=f"valid names are {sorted(states)}"
+            )
         states.update({name: bool(on) for name, on in toggles.items()})
         return states
 
@@ -313,7 +329,9 @@ class Catalog:
         """The keys `package` uses in `version` for the selected option (None when it has none)."""
         v = self.check_version(version)
         if package not in self.mappings:
-            raise ValueError(f"unknown logical package {package!r}: valid names are {sorted(self.mappings)}")
+            raise CatalogError(
+                f"unknown logical package {package!r}", hint=f"valid names are {sorted(self.mappings)}"
+            )
         spans = self.mappings[package].get(self._option(package, choices), ())
         return next((s for s in spans if s.contains(v)), None)
 
@@ -354,11 +372,12 @@ class Catalog:
         """The global `sso` block pointing Big Bang at the fleet's Keycloak realm."""
         v = self.check_version(version)
         if not keycloak_host or "/" in keycloak_host or ":" in keycloak_host:
-            raise ValueError(
-                f"Keycloak host must be a bare host name like keycloak.build.example.mil, got {keycloak_host!r}"
+            raise CatalogError(
+                f"invalid Keycloak host {keycloak_host!r}",
+                hint="a bare host name like keycloak.build.example.mil, without scheme, port or path",
             )
         if not realm or "/" in realm:
-            raise ValueError(f"Keycloak realm must be a non-empty name without '/', got {realm!r}")
+            raise CatalogError(f"invalid Keycloak realm {realm!r}", hint="a non-empty realm name without '/'")
         template = next(values for span, values in self._sso if span.contains(v))
         return dict(_fill(template, {"host": keycloak_host, "realm": realm}))
 
@@ -366,7 +385,7 @@ class Catalog:
         """The cluster domain and the public Istio gateway serving `*.<domain>`, in that release's keys."""
         v = self.check_version(version)
         if not domain or "/" in domain or "*" in domain or domain.startswith("."):
-            raise ValueError(f"cluster domain must be a DNS name like dev.example.mil, got {domain!r}")
+            raise CatalogError(f"invalid cluster domain {domain!r}", hint="a DNS name like dev.example.mil")
         template = next(values for span, values in self._gateway if span.contains(v))
         return dict(_fill(template, {"domain": domain}))
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sggitops.bigbang.catalog import Catalog, KeySpan, load_catalog
-from sggitops.bigbang.version import Version
+from sggitops.bigbang.version import Version, VersionError
 
 Values = dict[str, Any]
 
@@ -138,9 +138,9 @@ def migrate_values(
     catalog = catalog or load_catalog()
     low, high = catalog.check_version(from_version), catalog.check_version(to_version)
     if high < low:
-        raise ValueError(
-            f"cannot migrate Big Bang values from {low} down to {high}: "
-            "downgrades are not migrated (restore the values from the older revision instead)"
+        raise VersionError(
+            f"cannot migrate Big Bang values from {low} down to {high}",
+            hint="downgrades are not migrated; restore the values from the older revision instead",
         )
     result = copy.deepcopy(values)
     migrations: list[Migration] = []

@@ -6,6 +6,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+
+class VersionError(ValueError):
+    """A Big Bang version that is malformed, outside the catalog, or an unsupported direction."""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
 _SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 
 
@@ -19,17 +29,18 @@ class Version:
 
     @classmethod
     def parse(cls, text: str) -> Version:
-        """Parse a strict `major.minor.patch` tag; raise ValueError with the reason otherwise."""
+        """Parse a strict `major.minor.patch` tag; raise VersionError (a ValueError) otherwise."""
         if not isinstance(text, str):
-            raise ValueError(f"Big Bang version must be a string like '3.31.0', got {type(text).__name__}")
+            raise VersionError(
+                f"Big Bang version must be a string, got {type(text).__name__}",
+                hint='quote it in YAML: version: "3.31.0"',
+            )
         match = _SEMVER.fullmatch(text)
         if match is None:
-            hint = ""
+            hint = "expected MAJOR.MINOR.PATCH like '3.31.0'"
             if text[:1] in ("v", "V") and _SEMVER.fullmatch(text[1:]):
-                hint = f" (Big Bang tags have no 'v' prefix: use '{text[1:]}')"
-            raise ValueError(
-                f"invalid Big Bang version {text!r}: expected MAJOR.MINOR.PATCH like '3.31.0'{hint}"
-            )
+                hint = f"Big Bang tags have no 'v' prefix: use '{text[1:]}'"
+            raise VersionError(f"invalid Big Bang version {text!r}", hint=hint)
         major, minor, patch = (int(part) for part in match.groups())
         return cls(major, minor, patch)
 
@@ -67,7 +78,10 @@ def minors_between(
         if major < high.major:
             assert last_minor is not None
             if major not in last_minor:
-                raise ValueError(f"the last minor release of Big Bang {major}.x is unknown")
+                raise VersionError(
+                    f"the last minor release of Big Bang {major}.x is unknown",
+                    hint="the catalog records where each finished major line ended",
+                )
             if minor > last_minor[major]:
                 major, minor = major + 1, 0
                 continue

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sggitops.bigbang.catalog import Catalog, load_catalog
+from sggitops.bigbang.catalog import Catalog, CatalogError, load_catalog
+from sggitops.bigbang.version import VersionError
 from sggitops.spec.model import Choices
 
 VERSIONS = ["2.0.0", "2.54.0", "3.0.0", "3.30.0", "3.31.0"]
@@ -30,18 +31,20 @@ def test_check_version_accepts_covered_releases(catalog: Catalog, version: str) 
 
 
 @pytest.mark.parametrize(
-    ("version", "message"),
+    ("version", "message", "hint"),
     [
-        ("1.57.0", r"older than 2\.0\.0.*upgrade Big Bang first"),
-        ("3.32.0", r"newer than this catalog.*upgrade sggitops"),
-        ("4.0.0", r"newer than this catalog"),
-        ("2.55.0", r"2\.x line ended at 2\.54 \(the next release is 3\.0\.0\)"),
-        ("v3.31.0", r"no 'v' prefix"),
+        ("1.57.0", r"older than 2\.0\.0", "upgrade Big Bang first"),
+        ("3.32.0", r"newer than this catalog", "upgrade sggitops"),
+        ("4.0.0", r"newer than this catalog", "knows Big Bang 2.0.0 to 3.31.x"),
+        ("2.55.0", r"does not exist: the 2\.x line ended at 2\.54", "the release after 2.54.x is 3.0.0"),
+        ("v3.31.0", r"invalid Big Bang version 'v3\.31\.0'", "no 'v' prefix"),
     ],
 )
-def test_check_version_refuses_with_a_reason(catalog: Catalog, version: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+def test_check_version_refuses_with_a_reason(catalog: Catalog, version: str, message: str, hint: str) -> None:
+    with pytest.raises(VersionError, match=message) as info:
         catalog.check_version(version)
+    assert isinstance(info.value, ValueError)
+    assert hint in info.value.hint
 
 
 def test_jaeger_is_refused_from_3_0(catalog: Catalog) -> None:
@@ -92,8 +95,9 @@ def test_role_defaults_follow_the_choices(catalog: Catalog) -> None:
 
 @pytest.mark.parametrize("role", ["core", "edge", ""])
 def test_unknown_role(catalog: Catalog, role: str) -> None:
-    with pytest.raises(ValueError, match=r"unknown cluster role .*\['build', 'run'\]"):
+    with pytest.raises(CatalogError, match="unknown cluster role") as info:
         catalog.role_defaults(role)
+    assert info.value.hint == "expected one of ['build', 'run']"
 
 
 def test_packages_apply_toggles_last(catalog: Catalog) -> None:
@@ -102,10 +106,9 @@ def test_packages_apply_toggles_last(catalog: Catalog) -> None:
 
 
 def test_packages_refuse_unknown_names(catalog: Catalog) -> None:
-    with pytest.raises(
-        ValueError, match=r"unknown logical package\(s\) \['nexus'\]: valid names are .*'sonarqube'"
-    ):
+    with pytest.raises(CatalogError, match=r"unknown logical package\(s\) \['nexus'\]") as info:
         catalog.packages("3.31.0", "build", Choices(), {"nexus": True})
+    assert "'sonarqube'" in info.value.hint and info.value.hint.startswith("valid names are")
 
 
 def test_enabled_values_gatekeeper_disables_kyverno_and_new_istio_disables_legacy(catalog: Catalog) -> None:
@@ -151,9 +154,9 @@ def test_sso_values(catalog: Catalog) -> None:
     assert catalog.sso_values("2.0.0", "keycloak.build.acme.mil", "baby-yoda") == {
         "sso": {"url": "https://keycloak.build.acme.mil/auth/realms/baby-yoda"}
     }
-    with pytest.raises(ValueError, match="bare host name"):
+    with pytest.raises(CatalogError, match="invalid Keycloak host"):
         catalog.sso_values("3.31.0", "https://keycloak.build.acme.mil", "baby-yoda")
-    with pytest.raises(ValueError, match="realm"):
+    with pytest.raises(CatalogError, match="invalid Keycloak realm"):
         catalog.sso_values("3.31.0", "keycloak.build.acme.mil", "")
 
 
@@ -164,7 +167,7 @@ def test_gateway_values_per_version(catalog: Catalog) -> None:
     servers = new["istioGateway"]["values"]["gateways"]["public"]["gateway"]["servers"]
     assert {h for s in servers for h in s["hosts"]} == {"*.dev.acme.mil"}
     assert [s["port"]["number"] for s in servers] == [8080, 8443]
-    with pytest.raises(ValueError, match="DNS name"):
+    with pytest.raises(CatalogError, match="invalid cluster domain"):
         catalog.gateway_values("3.31.0", "*.dev.acme.mil")
 
 

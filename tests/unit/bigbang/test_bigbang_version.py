@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sggitops.bigbang.version import Version, minors_between
+from sggitops.bigbang.version import Version, VersionError, minors_between
 
 
 def test_parse_and_str_round_trip() -> None:
@@ -24,8 +24,9 @@ def test_parse_refuses_anything_but_a_plain_tag(text: str) -> None:
 
 
 def test_leading_v_gets_a_hint() -> None:
-    with pytest.raises(ValueError, match=r"no 'v' prefix: use '3\.31\.0'"):
+    with pytest.raises(VersionError, match="invalid Big Bang version") as info:
         Version.parse("v3.31.0")
+    assert info.value.hint == "Big Bang tags have no 'v' prefix: use '3.31.0'"
 
 
 def test_ordering_is_numeric_not_textual() -> None:
