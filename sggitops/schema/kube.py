@@ -5,8 +5,10 @@ objects are closed with `additionalProperties: false`), each holding `_definitio
 OpenAPI definition under `$defs`, tagged with `x-kubernetes-group-version-kind`) plus one small file per
 type that only `$ref`s into it. `kubernetes_validate.validate()` re-reads and re-parses the 1.5 MB
 definitions file and builds a new validator on every call. Here the definitions of one version are
-loaded once, indexed by (apiVersion, kind) from their GVK tags, registered once in a `referencing`
-registry, and one compiled validator per (version, apiVersion, kind) is cached.
+loaded once, indexed by (apiVersion, kind) from their GVK tags, and every `$ref` is resolved once up
+front: it is replaced by the referenced definition itself, so the schema becomes a graph of dicts
+(cyclic where the API is recursive, e.g. JSONSchemaProps) that the validator walks without any lookup.
+One compiled validator per (version, apiVersion, kind) is then cached.
 """
 
 from __future__ import annotations
@@ -19,11 +21,7 @@ from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
-DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
-DEFINITIONS_URI = "https://kubernetes.io/api/_definitions.json"
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local$")
 
 
@@ -87,11 +85,8 @@ class KubeSchemas:
     def __init__(self, version: str, *, strict: bool = True) -> None:
         self.match = match_version(version)
         self.strict = strict
-        definitions = _load_definitions(self.match.used, strict)
-        self._defs: dict[str, Any] = definitions["$defs"]
+        self._defs = _resolved_definitions(self.match.used, strict)
         self._index = _gvk_index(self._defs)
-        resource = Resource.from_contents(definitions, default_specification=DRAFT202012)
-        self._registry: Registry[Any] = Registry().with_resource(DEFINITIONS_URI, resource)
         self._validators: dict[tuple[str, str], Draft202012Validator | None] = {}
 
     def knows(self, api_version: str, kind: str) -> bool:
@@ -103,12 +98,8 @@ class KubeSchemas:
         key = (api_version, kind)
         if key not in self._validators:
             name = self._index.get(key)
-            self._validators[key] = None if name is None else self._compile(name)
+            self._validators[key] = None if name is None else Draft202012Validator(self._defs[name])
         return self._validators[key]
-
-    def _compile(self, definition: str) -> Draft202012Validator:
-        schema = {"$schema": DRAFT_2020_12, "$ref": f"{DEFINITIONS_URI}#/$defs/{definition}"}
-        return Draft202012Validator(schema, registry=self._registry)
 
 
 @cache
@@ -117,12 +108,39 @@ def kube_schemas(version: str, strict: bool = True) -> KubeSchemas:
     return KubeSchemas(version, strict=strict)
 
 
-@cache
-def _load_definitions(used: str, strict: bool) -> dict[str, Any]:
+def _resolved_definitions(used: str, strict: bool) -> dict[str, Any]:
+    """The `$defs` of one bundled version with every `#/$defs/NAME` reference replaced by NAME's body."""
     folder = f"v{used}.0-local" + ("-strict" if strict else "")
     text = _schema_root().joinpath(folder, "_definitions.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    defs: dict[str, Any] = json.loads(text)["$defs"]
+    for body in defs.values():
+        if isinstance(body, dict):
+            _inline(body, defs)
+    return defs
+
+
+def _inline(node: dict[str, Any], defs: dict[str, Any]) -> None:
+    """Replace, below `node`, each `{"$ref": "#/$defs/NAME", ...}` by the definition it names."""
+    for key, value in node.items():
+        if isinstance(value, dict):
+            node[key] = _resolve(value, defs)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    value[index] = _resolve(item, defs)
+
+
+def _resolve(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref")
+    if not isinstance(ref, str):  # a property may be *named* "$ref" (JSONSchemaProps)
+        _inline(node, defs)
+        return node
+    target: dict[str, Any] = defs[ref.rpartition("/")[2]]
+    siblings = {k: v for k, v in node.items() if k not in ("$ref", "description")}
+    if not siblings:
+        return target
+    _inline(siblings, defs)
+    return {"allOf": [target], **siblings}
 
 
 def _gvk_index(defs: dict[str, Any]) -> dict[tuple[str, str], str]:
