@@ -24,9 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
+from jsonschema.exceptions import SchemaError, UnknownType
 from jsonschema.protocols import Validator as JsonValidator
 from jsonschema.validators import validator_for as jsonschema_validator_for
+from referencing.exceptions import Unresolvable
 
+from sggitops.errors import InputError, Location
 from sggitops.schema import crd
 from sggitops.schema.kube import VersionMatch, kube_schemas
 
@@ -66,13 +69,21 @@ class Validator:
     def problems(self, obj: Any) -> list[Problem]:
         """Every violation, unknown fields one by one, sorted by path."""
         found: list[Problem] = []
-        for error in self.compiled.iter_errors(obj):
-            found.extend(_problems(error))
+        try:
+            for error in self.compiled.iter_errors(obj):
+                found.extend(_problems(error))
+        except (SchemaError, UnknownType, Unresolvable) as err:
+            detail = str(err).splitlines()[0] if str(err) else type(err).__name__
+            return [Problem((), f"cannot be checked: the schema from {self.source} is broken ({detail})")]
         return sorted(set(found))
 
 
 class SchemaRegistry:
-    """The schemas one cluster's objects are checked against (see the module docstring for the order)."""
+    """The schemas one cluster's objects are checked against (see the module docstring for the order).
+
+    `strict` picks kubernetes-validate's closed built-in schemas (unknown fields are errors); CRD and
+    project schemas are always closed where the CRD is. A broken `--schema-dir` file raises InputError.
+    """
 
     def __init__(
         self,
@@ -148,7 +159,16 @@ class SchemaRegistry:
         for folder in self._dirs:
             path = folder / group / name
             if path.is_file():
-                return str(path), _read_json(path.read_text(encoding="utf-8"))
+                try:
+                    return str(path), _read_json(path.read_text(encoding="utf-8"))
+                except ValueError as err:
+                    line, col = (err.lineno, err.colno) if isinstance(err, json.JSONDecodeError) else (1, 1)
+                    raise InputError(
+                        f"schema file is not a JSON object: {err}",
+                        location=Location(str(path), line, col),
+                        rule="schema/bad-schema-file",
+                        hint="fix or remove the file in the --schema-dir directory",
+                    ) from None
         return None
 
     def _constraint_from_template(self, version: str, kind: str) -> tuple[str, dict[str, Any]] | None:

@@ -6,6 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from sggitops.errors import InputError
 from sggitops.schema.registry import Problem, SchemaRegistry
 
 
@@ -196,3 +201,35 @@ def test_enum_problem_names_the_allowed_values() -> None:
     (problem,) = validator.problems(obj)
     assert problem.where == "spec.upgrade.crds"
     assert "'Sometimes' is not one of ['Skip', 'Create', 'CreateReplace']" in problem.message
+
+
+def test_broken_schema_dir_file_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "example.com").mkdir()
+    (tmp_path / "example.com" / "widget_v1.json").write_text('{"type": "object",\n  oops}')
+    registry = SchemaRegistry("1.34", schema_dirs=[tmp_path])
+    with pytest.raises(InputError) as caught:
+        registry.validator_for("example.com/v1", "Widget")
+    assert caught.value.rule == "schema/bad-schema-file"
+    assert caught.value.location.line == 2
+
+
+def test_broken_crd_schema_is_reported_not_raised() -> None:
+    broken = crd("example.com", "Widget", "v1", {"size": {"type": "whole-number"}})
+    validator = SchemaRegistry("1.34", crd_objects=[broken]).validator_for("example.com/v1", "Widget")
+    assert validator is not None
+    (problem,) = validator.problems(widget(size=1))
+    assert problem.where == "<root>"
+    assert "CustomResourceDefinition widgets.example.com is broken" in problem.message
+
+
+@settings(max_examples=60, deadline=None)
+@given(key=st.text(alphabet=st.characters(categories=["Ll", "Lu", "Nd"]), min_size=1, max_size=12))
+def test_any_unknown_spec_field_is_named(key: str) -> None:
+    validator = SchemaRegistry("1.34").validator_for("apps/v1", "Deployment")
+    assert validator is not None
+    known = {"minReadySeconds", "paused", "progressDeadlineSeconds", "replicas", "revisionHistoryLimit"}
+    known |= {"selector", "strategy", "template"}
+    assume(key not in known)
+    obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w"}, "spec": {key: 1}}
+    problems = validator.problems(obj)
+    assert any(p.path == ("spec", key) and p.message.startswith(f"unknown field {key!r}") for p in problems)
