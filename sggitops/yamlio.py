@@ -6,17 +6,16 @@ error can point at `file:line:col`. Dumping is deterministic: the same data give
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from sggitops.errors import InputError, Location
+from sggitops.yamlemit import emit
 
 MAX_NODES = 1_000_000
 """A document that expands (through aliases) to more nodes than this is refused: an alias bomb."""
@@ -26,22 +25,6 @@ def _loader() -> YAML:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     return yaml
-
-
-def _dumper() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.default_flow_style = False
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.explicit_start = False
-    yaml.representer.add_representer(str, _represent_str)
-    return yaml
-
-
-def _represent_str(representer: RoundTripRepresenter, data: str) -> Any:
-    if "\n" in data:
-        return representer.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-    return representer.represent_str(data)
 
 
 def _error_location(err: YAMLError, filename: str) -> Location:
@@ -201,10 +184,9 @@ def to_plain(node: Any) -> Any:
 
 
 def dump(data: Any) -> str:
-    """One YAML document, deterministic: keys in the order given, block style, literal multi-line strings."""
-    buf = io.StringIO()
-    _dumper().dump(_prepare(data), buf)
-    return buf.getvalue()
+    """One YAML document, deterministic: keys in the order given, block style, literal multi-line strings,
+    every YAML 1.1 look-alike quoted (see sggitops.yamlemit)."""
+    return emit(yamlio_plain(data))
 
 
 def dump_all(docs: Iterable[Any]) -> str:
@@ -212,14 +194,10 @@ def dump_all(docs: Iterable[Any]) -> str:
     return "---\n".join(dump(doc) for doc in docs)
 
 
-def _prepare(data: Any) -> Any:
+def yamlio_plain(data: Any) -> Any:
+    """Round-trip nodes and tuples -> plain data the emitter takes."""
     if isinstance(data, Mapping):
-        out = CommentedMap()
-        for k, v in data.items():
-            out[k] = _prepare(v)
-        return out
+        return {k: yamlio_plain(v) for k, v in data.items()}
     if isinstance(data, (list, tuple)):
-        return CommentedSeq(_prepare(v) for v in data)
-    if isinstance(data, str) and "\n" in data:
-        return LiteralScalarString(data)
-    return data
+        return [yamlio_plain(v) for v in data]
+    return to_plain(data)
