@@ -34,8 +34,9 @@ def evaluate(
     """Every result of `policies` on one resource (background/audit evaluation counts as CREATE)."""
     given = MatchInput(namespaces, operation.upper())
     out: list[RuleResult] = []
+    subject = _Subject(resource, given)
     for policy in policies:
-        _evaluate_policy(policy, policy.rules, resource, given, exceptions, out)
+        _evaluate_policy(policy, policy.rules, subject, exceptions, out)
     return out
 
 
@@ -52,9 +53,32 @@ def evaluate_many(
     index = _KindIndex(policies)
     out: list[RuleResult] = []
     for resource in resources:
+        subject = _Subject(resource, given)
         for policy, rules in index.candidates(str(resource.get("kind") or "")):
-            _evaluate_policy(policy, rules, resource, given, exceptions, out)
+            _evaluate_policy(policy, rules, subject, exceptions, out)
     return out
+
+
+class _Subject:
+    """One resource under evaluation, with its id and request context built once, when first needed."""
+
+    def __init__(self, resource: Mapping[str, Any], given: MatchInput) -> None:
+        self.resource = resource
+        self.given = given
+        self._rid: ResourceId | None = None
+        self._context: dict[str, Any] | None = None
+
+    @property
+    def rid(self) -> ResourceId:
+        if self._rid is None:
+            self._rid = ResourceId.of(self.resource)
+        return self._rid
+
+    @property
+    def context(self) -> dict[str, Any]:
+        if self._context is None:
+            self._context = _request_context(self.resource, self.given)
+        return self._context
 
 
 class _KindIndex:
@@ -93,29 +117,24 @@ class _KindIndex:
 def _evaluate_policy(
     policy: KyvernoPolicy,
     rules: Sequence[Rule],
-    resource: Mapping[str, Any],
-    given: MatchInput,
+    subject: _Subject,
     exceptions: Sequence[PolicyException],
     out: list[RuleResult],
 ) -> None:
-    rid: ResourceId | None = None
-    context: dict[str, Any] | None = None
+    resource, given = subject.resource, subject.given
     for rule in rules:
         if not rule.match.matches(resource, given) or rule.exclude.matches(resource, given):
             continue
         if policy.namespace and str(metadata(resource).get("namespace") or "") != policy.namespace:
             continue
-        rid = rid or ResourceId.of(resource)
-        if context is None:
-            context = _request_context(resource, given)
         action = _action(policy, rule, resource)
-        result = _evaluate_rule(policy, rule, resource, given, exceptions, context)
+        result = _evaluate_rule(policy, rule, resource, given, exceptions, subject.context)
         out.append(
             RuleResult(
                 engine=ENGINE,
                 policy=policy.name,
                 rule=rule.name,
-                resource=rid,
+                resource=subject.rid,
                 outcome=Outcome(result.status),
                 message=result.message,
                 action=action,

@@ -163,8 +163,8 @@ def _elements(
         if verdict.status == "error":
             if index < len(elements) - 1:
                 continue
-            return Verdict("error", f"validation failure: {verdict.message}"), applied
+            return Verdict("error", verdict.message), applied
         if verdict.status != "pass":
-            return Verdict("fail", f"validation failure: {verdict.message}"), applied
+            return Verdict("fail", f"element {index}: {verdict.message}"), applied
         applied += 1
     return PASS, applied

@@ -432,3 +432,15 @@ def test_evaluate_many_equals_evaluate_per_resource() -> None:
     resources.append({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "a"}})
     one_by_one = [r for res in resources for r in evaluate([p], res)]
     assert evaluate_many([p], resources) == one_by_one
+
+
+def test_variables_inside_patterns_and_the_current_value() -> None:
+    p = policy([rule({"pattern": {"metadata": {"labels": {"app": "{{ request.object.metadata.name }}"}}}})])
+    assert outcomes(p, pod("web")) == {"r": "pass"}
+    renamed = pod("web")
+    renamed["metadata"]["labels"]["app"] = "other"
+    assert outcomes(p, renamed) == {"r": "fail"}
+    # `{{ @ }}` is the resource value at the pattern's position
+    at = policy([rule({"pattern": {"metadata": {"name": "{{ @ }}", "namespace": "team-*"}}})])
+    assert outcomes(at, pod("web")) == {"r": "pass"}
+    assert outcomes(at, pod("web", namespace="prod")) == {"r": "fail"}
