@@ -1,0 +1,461 @@
+"""argocd/* rules: every Application as Argo CD's repo-server and API server would see it.
+
+Applications are read from every render and from every repo path an Application or Flux Kustomization
+of this repo deploys (app-of-apps is followed; a path not rendered yet is rendered here). A cluster's
+AppProjects are those of all its roots. Positions point at the field (`spec.source.path`, ...) in the
+source file when it can be found there, else at the Application.
+
+Rules:
+
+`argocd/path-missing` (error): a source of this repo (`repoURL` is one of the repo's URLs) names a
+`path` that does not exist, is absolute, or leaves the repo (`..`).
+
+    PASS                                    FAIL
+    source:                                 source:
+      repoURL: <this repo>                    repoURL: <this repo>
+      path: overlays/run-dev/argocd/apps      path: overlays/run-dev/argocd/app
+
+`argocd/path-unbuildable` (error): the path exists but its kustomize build fails, or it has neither a
+kustomization nor any YAML manifests (a plain directory of manifests is fine; so is a Helm chart).
+
+    PASS                                    FAIL
+    path: apps  (apps/kustomization.yaml    path: apps  (apps/kustomization.yaml lists
+                 lists files that exist)                 a file that is missing)
+
+`argocd/app-cycle` (error): app-of-apps cycle: an Application deploys a path whose Applications lead
+back to it (`a -> b -> a`). An Application that manages the directory it is in (the self-managed
+root) is not a cycle.
+
+    PASS                                    FAIL
+    root (in argocd/) -> argocd/apps        root (in argocd/) -> argocd/apps
+    apps/web -> another repo                apps/back (in argocd/apps) -> argocd
+
+`argocd/project-missing` (error): `spec.project` names no AppProject in the cluster's renders.
+
+    PASS                                    FAIL
+    project: mission-a                      project: mision-a
+    (AppProject mission-a rendered)
+
+`argocd/default-project` (warning): `spec.project` is `default` (or empty): Argo CD's built-in
+project permits every source and destination.
+
+    PASS                                    FAIL
+    project: mission-a                      project: default
+
+`argocd/source-not-permitted` (error): a source `repoURL` is not permitted by the AppProject's
+`sourceRepos` (Argo CD globs with `/` separators, `!` entries deny; see `sggitops.checks.globs`).
+
+    PASS                                    FAIL
+    sourceRepos: [https://git/mission-a/*]  sourceRepos: [https://git/mission-a/*]
+    repoURL: https://git/mission-a/web.git  repoURL: https://git/mission-b/web.git
+
+`argocd/destination-not-permitted` (error): the destination (server or name, and namespace) matches
+no entry of the AppProject's `destinations`, or an `!` entry excludes it.
+
+    PASS                                    FAIL
+    destinations: [{server: '*',            destinations: [{server: '*',
+                    namespace: 'mission-a-*'}]               namespace: 'mission-a-*'}]
+    destination: {namespace: mission-a-web} destination: {namespace: kube-system}
+
+`argocd/duplicate-app` (error): two different Applications with the same name and namespace are
+deployed to one cluster; the last one applied wins.
+
+`argocd/source-and-sources` (error): exactly one of `spec.source` / `spec.sources` must be set
+(with both, Argo CD silently ignores `source`).
+
+    PASS                                    FAIL
+    source: {...}                           source: {...}
+                                            sources: [{...}]
+
+`argocd/destination-name-and-server` (error): the destination names the cluster by `name` or by
+`server`, exactly one of them.
+
+    PASS                                    FAIL
+    destination: {server: https://...}      destination: {name: in-cluster, server: https://...}
+
+`argocd/unpinned-revision` (error): on a prod cluster, a source of another repo has a
+`targetRevision` that moves: empty, `HEAD`, a branch name (`main`, `master`, `develop`,
+`release/x`, ...) or a version range (`1.2.*`, `^1.2`, `>=1`). A tag (`v1.4.2`, `1.4.2`, `stable-2`)
+or a 40-hex commit is pinned. Sources of this repo follow `spec.repo.revision` and are exempt; repos
+without a spec (cluster environment unknown) are not checked.
+
+    PASS                                    FAIL
+    targetRevision: v1.4.2                  targetRevision: main
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sggitops.checks.context import RepoContext, normalize_repo_url
+from sggitops.checks.flux import (
+    Edge,
+    Fleet,
+    Follow,
+    Placed,
+    RepoPaths,
+    Sources,
+    Unit,
+    build_fleet,
+    flux_edges,
+    is_kind,
+    mapping,
+    seed_index,
+    text,
+)
+from sggitops.checks.globs import destination_permitted, normalize_git_url, source_permitted
+from sggitops.findings import Finding, Severity
+
+GROUP = "argoproj.io"
+BRANCHES = frozenset(
+    {"head", "main", "master", "develop", "development", "dev", "trunk", "next", "latest", "stable"}
+    | {"release", "staging", "production", "prod", "integration"}
+)
+BRANCH_PREFIXES = (
+    "refs/heads/",
+    "origin/",
+    "feature/",
+    "features/",
+    "release/",
+    "releases/",
+    "hotfix/",
+    "bugfix/",
+)
+_RANGE = re.compile(r"[*^~<>=|, ]|(^|\.)[xX](\.|$)")
+
+FieldPath = tuple[str | int, ...]
+
+
+def check(ctx: RepoContext) -> Iterator[Finding]:
+    """Every argocd/* finding, each once."""
+    sources = Sources(ctx)
+    paths = RepoPaths(ctx, sources)
+    own = frozenset(_repo_key(u) for u in ctx.repo_urls)
+    app_edges = _app_edges(own, paths)
+    fluxed = flux_edges(ctx, paths, seed_index(ctx, sources))
+
+    def follow(unit: Unit) -> Iterator[Edge]:
+        yield from app_edges(unit)
+        yield from fluxed(unit)
+
+    fleet = build_fleet(ctx, sources, paths, follow)
+    seen: set[Finding] = set()
+    for finding in _all(ctx, paths, own, fleet, app_edges):
+        if finding not in seen:
+            seen.add(finding)
+            yield finding
+
+
+def _all(
+    ctx: RepoContext, paths: RepoPaths, own: frozenset[str], fleet: Fleet, app_edges: Follow
+) -> Iterator[Finding]:
+    for cluster, units in fleet.clusters.items():
+        prod = _environment(ctx, cluster) == "prod"
+        projects: dict[str, Placed] = {}
+        apps: list[Placed] = []
+        for unit in units:
+            for placed in unit.objects:
+                if is_kind(placed.obj, GROUP, "AppProject"):
+                    projects.setdefault(placed.rid.name, placed)
+                elif is_kind(placed.obj, GROUP, "Application"):
+                    apps.append(placed)
+        for app in apps:
+            yield from _check_app(app, cluster, own, paths, projects, prod=prod)
+        yield from _duplicates(apps, cluster)
+    yield from _cycles(fleet, app_edges)
+
+
+def _repo_key(url: str) -> str:
+    return normalize_git_url(normalize_repo_url(url))
+
+
+def _sources(app: Placed) -> list[tuple[FieldPath, Mapping[str, Any]]]:
+    """The sources Argo CD uses: `spec.sources` when non-empty, else `spec.source`."""
+    spec = mapping(app.obj.get("spec"))
+    many = spec.get("sources")
+    if isinstance(many, list) and many:
+        return [(("spec", "sources", i), mapping(s)) for i, s in enumerate(many)]
+    if isinstance(spec.get("source"), Mapping):
+        return [(("spec", "source"), spec["source"])]
+    return []
+
+
+def _has_path(src: Mapping[str, Any]) -> bool:
+    """A git directory source (a Helm repo `chart` or a `ref`-only source has no path)."""
+    return not src.get("chart") and not (src.get("ref") and not src.get("path"))
+
+
+def _app_edges(own: frozenset[str], paths: RepoPaths) -> Follow:
+    def follow(unit: Unit) -> Iterator[Edge]:
+        for placed in unit.objects:
+            if not is_kind(placed.obj, GROUP, "Application"):
+                continue
+            for where, src in _sources(placed):
+                if _repo_key(text(src.get("repoURL"))) not in own or not _has_path(src):
+                    continue
+                key = paths.resolve(text(src.get("path")), absolute_ok=False)
+                if key is not None:
+                    recurse = mapping(src.get("directory")).get("recurse") is True
+                    yield Edge(placed, key, recurse, (*where, "path"))
+
+    return follow
+
+
+def _environment(ctx: RepoContext, cluster: str) -> str:
+    for target in ctx.targets.values():
+        if target.cluster == cluster and target.environment:
+            return target.environment
+    if ctx.platform is not None:
+        for spec_cluster in ctx.platform.clusters:
+            if spec_cluster.name == cluster:
+                return spec_cluster.environment
+    return ""
+
+
+def _finding(
+    app: Placed,
+    where: tuple[str, int, int],
+    rule: str,
+    message: str,
+    hint: str,
+    cluster: str,
+    *,
+    warn: bool = False,
+) -> Finding:
+    severity = Severity.WARNING if warn else Severity.ERROR
+    return Finding(*where, rule, severity, message, hint=hint, cluster=cluster, resource=str(app.rid))
+
+
+def _check_app(
+    app: Placed,
+    cluster: str,
+    own: frozenset[str],
+    paths: RepoPaths,
+    projects: Mapping[str, Placed],
+    *,
+    prod: bool,
+) -> Iterator[Finding]:
+    name = app.rid.name
+    yield from _shape(app, cluster)
+    srcs = _sources(app)
+    for where, src in srcs:
+        if _repo_key(text(src.get("repoURL"))) in own:
+            if _has_path(src):
+                yield from _path(app, where, src, paths, cluster)
+        elif prod:
+            problem = revision_problem(text(src.get("targetRevision")))
+            if problem:
+                yield _finding(
+                    app,
+                    app.at(*where, "targetRevision"),
+                    "argocd/unpinned-revision",
+                    f"Application `{name}` on prod cluster {cluster} tracks `{text(src.get('repoURL'))}` "
+                    f"at a moving revision: targetRevision {problem}",
+                    "pin a release tag (v1.4.2) or a full commit SHA",
+                    cluster,
+                )
+    project = text(mapping(app.obj.get("spec")).get("project")) or "default"
+    if project == "default":
+        yield _finding(
+            app,
+            app.at("spec", "project"),
+            "argocd/default-project",
+            f"Application `{name}` is in the `default` project, which permits every source and destination",
+            "put it in an AppProject that limits its repos and namespaces",
+            cluster,
+            warn=True,
+        )
+    if project not in projects:
+        if project != "default":
+            yield _finding(
+                app,
+                app.at("spec", "project"),
+                "argocd/project-missing",
+                f"Application `{name}` names AppProject `{project}`, which cluster {cluster} does not define",
+                f"add the AppProject to this cluster's Argo CD manifests, or use one of: "
+                f"{', '.join(sorted(projects)) or 'none defined'}",
+                cluster,
+            )
+        return
+    yield from _permitted(app, srcs, projects[project], cluster)
+
+
+def _shape(app: Placed, cluster: str) -> Iterator[Finding]:
+    spec = mapping(app.obj.get("spec"))
+    name = app.rid.name
+    has_one, has_many = isinstance(spec.get("source"), Mapping), bool(spec.get("sources"))
+    if has_one == has_many and not (spec.get("sourceHydrator") and not has_one):
+        both = has_one and has_many
+        yield _finding(
+            app,
+            app.at("spec", "sources" if both else "spec"),
+            "argocd/source-and-sources",
+            f"Application `{name}` sets "
+            + (
+                "both `source` and `sources` (Argo CD ignores `source`)"
+                if both
+                else "neither `source` nor `sources`"
+            ),
+            "set exactly one of spec.source and spec.sources",
+            cluster,
+        )
+    dest = mapping(spec.get("destination"))
+    if bool(dest.get("name")) == bool(dest.get("server")):
+        both = bool(dest.get("name"))
+        yield _finding(
+            app,
+            app.at(*(("spec", "destination", "server") if both else ("spec", "destination"))),
+            "argocd/destination-name-and-server",
+            f"Application `{name}` destination sets "
+            + ("both `name` and `server`" if both else "neither `name` nor `server`"),
+            "name the cluster by destination.server or by destination.name, not both",
+            cluster,
+        )
+
+
+def _path(
+    app: Placed, where: FieldPath, src: Mapping[str, Any], paths: RepoPaths, cluster: str
+) -> Iterator[Finding]:
+    raw = text(src.get("path"))
+    key = paths.resolve(raw, absolute_ok=False)
+    recurse = mapping(src.get("directory")).get("recurse") is True
+    state = paths.state(key, recurse=recurse) if key is not None else None
+    if state is not None and not state.problem:
+        return
+    if state is None:
+        problem = f"`{raw}` is absolute" if raw.strip().startswith("/") else f"`{raw}` leaves the repository"
+    else:
+        problem = state.problem
+    unbuildable = state is not None and state.unbuildable
+    yield _finding(
+        app,
+        app.at(*where, "path"),
+        "argocd/path-unbuildable" if unbuildable else "argocd/path-missing",
+        f"Application `{app.rid.name}` path {problem}",
+        "fix the build of that directory (see its build/* finding)"
+        if unbuildable
+        else "point the path at a directory of this repo, relative to the repo root",
+        cluster,
+    )
+
+
+def _permitted(
+    app: Placed, srcs: list[tuple[FieldPath, Mapping[str, Any]]], project: Placed, cluster: str
+) -> Iterator[Finding]:
+    spec = mapping(project.obj.get("spec"))
+    repos = [text(r) for r in spec.get("sourceRepos") or [] if isinstance(r, str)]
+    pname = project.rid.name
+    for where, src in srcs:
+        url = text(src.get("repoURL"))
+        if not source_permitted(repos, url):
+            yield _finding(
+                app,
+                app.at(*where, "repoURL"),
+                "argocd/source-not-permitted",
+                f"Application `{app.rid.name}` source `{url}` is not permitted by AppProject `{pname}` "
+                f"(sourceRepos: {', '.join(repos) or 'none'})",
+                f"add the repo to AppProject {pname} sourceRepos ({project.file}:{project.line}), or fix repoURL",
+                cluster,
+            )
+    dest = mapping(mapping(app.obj.get("spec")).get("destination"))
+    server, dname, namespace = text(dest.get("server")), text(dest.get("name")), text(dest.get("namespace"))
+    destinations = [mapping(d) for d in spec.get("destinations") or []]
+    if not destination_permitted(destinations, server=server, name=dname, namespace=namespace):
+        yield _finding(
+            app,
+            app.at("spec", "destination"),
+            "argocd/destination-not-permitted",
+            f"Application `{app.rid.name}` destination {server or dname or '-'} namespace `{namespace}` "
+            f"is not permitted by AppProject `{pname}`",
+            f"add the destination to AppProject {pname} ({project.file}:{project.line}), or fix the destination",
+            cluster,
+        )
+
+
+def revision_problem(revision: str) -> str:
+    """Why a targetRevision is not pinned ("" when it is a tag or a full commit SHA)."""
+    rev = revision.strip()
+    if not rev:
+        return "is empty (HEAD)"
+    if rev.upper() == "HEAD":
+        return "is HEAD"
+    if _RANGE.search(rev):
+        return f"`{rev}` is a version range"
+    lower = rev.lower()
+    if lower in BRANCHES or lower.startswith(BRANCH_PREFIXES):
+        return f"`{rev}` is a branch"
+    return ""
+
+
+def _duplicates(apps: list[Placed], cluster: str) -> Iterator[Finding]:
+    first: dict[tuple[str, str], tuple[Placed, set[str]]] = {}
+    for app in apps:
+        key = (app.rid.namespace, app.rid.name)
+        identity = json.dumps([app.file, app.line, app.col, app.obj], sort_keys=True, default=str)
+        if key not in first:
+            first[key] = (app, {identity})
+            continue
+        original, identities = first[key]
+        if identity in identities:
+            continue
+        identities.add(identity)
+        yield _finding(
+            app,
+            app.at("metadata", "name"),
+            "argocd/duplicate-app",
+            f"Application `{app.rid.namespace or '-'}/{app.rid.name}` is defined twice for cluster {cluster} "
+            f"(also at {original.file}:{original.line}); only the last one applied survives",
+            "rename one of them, or deploy it from one place only",
+            cluster,
+        )
+
+
+def _cycles(fleet: Fleet, app_edges: Follow) -> Iterator[Finding]:
+    """Report each app-of-apps cycle (length >= 2) once, at the Application closing it."""
+    graph: dict[str, list[Edge]] = {}
+    units: dict[str, Unit] = {}
+    owner: dict[str, str] = {}
+    for cluster, members in fleet.clusters.items():
+        for unit in members:
+            units.setdefault(unit.key, unit)
+            owner.setdefault(unit.key, cluster)
+    for key, unit in units.items():
+        graph[key] = list(app_edges(unit))
+    reported: set[tuple[str, ...]] = set()
+    for start in sorted(graph):
+        yield from _dfs(start, graph, [], set(), reported, owner)
+
+
+def _dfs(
+    node: str,
+    graph: Mapping[str, list[Edge]],
+    stack: list[str],
+    done: set[str],
+    reported: set[tuple[str, ...]],
+    owner: Mapping[str, str],
+) -> Iterator[Finding]:
+    if node in done:
+        return
+    stack.append(node)
+    for edge in graph.get(node, []):
+        if edge.key in stack:
+            loop = stack[stack.index(edge.key) :]
+            canon = min(tuple(loop[i:] + loop[:i]) for i in range(len(loop)))
+            if len(loop) >= 2 and canon not in reported:
+                reported.add(canon)
+                chain = " -> ".join([*loop, edge.key])
+                yield _finding(
+                    edge.source,
+                    edge.source.at(*edge.field),
+                    "argocd/app-cycle",
+                    f"app-of-apps cycle: {chain} (Application `{edge.source.rid.name}` closes it)",
+                    "an Application must not deploy a path whose Applications lead back to it",
+                    owner.get(node, ""),
+                )
+        elif edge.key in graph:
+            yield from _dfs(edge.key, graph, stack, done, reported, owner)
+    stack.pop()
+    done.add(node)
