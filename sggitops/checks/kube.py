@@ -1,0 +1,51 @@
+"""Per-render object checks: schema/* (one SchemaRegistry per cluster, with the CRDs and templates found
+in that cluster's renders), api/removed and api/deprecated for the cluster's Kubernetes version, and
+objects/duplicate-id within one render."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from sggitops.checks.apis import check_apis
+from sggitops.checks.context import RepoContext
+from sggitops.checks.objects import check_duplicates
+from sggitops.checks.schema import check_objects
+from sggitops.findings import Finding
+from sggitops.resource import ResourceId
+from sggitops.schema.registry import SchemaRegistry
+
+DEFINING_KINDS = {"CustomResourceDefinition", "ConstraintTemplate"}
+
+
+def check(ctx: RepoContext) -> Iterator[Finding]:
+    by_cluster: dict[str, list[str]] = defaultdict(list)
+    for root, target in sorted(ctx.targets.items()):
+        by_cluster[target.cluster].append(root)
+    schema_dirs = tuple(ctx.options.get("schema_dirs") or ())
+    for cluster, roots in by_cluster.items():
+        target = ctx.targets[roots[0]]
+        defining: list[dict[str, Any]] = [
+            obj for root in roots for obj in ctx.objects(root) if obj.get("kind") in DEFINING_KINDS
+        ]
+        registry = SchemaRegistry(
+            target.kubernetes_version, crd_objects=defining, schema_dirs=schema_dirs, strict=True
+        )
+        reported_fallback = False
+        for root in roots:
+            objects = ctx.objects(root)
+
+            def locate(rid: ResourceId, root: str = root) -> tuple[str, int, int]:
+                return ctx.locate(rid, root)
+
+            for finding in check_objects(
+                objects, registry, locate=locate, cluster=cluster, strict=ctx.strict
+            ):
+                if finding.rule == "schema/version-fallback":
+                    if reported_fallback:
+                        continue
+                    reported_fallback = True
+                yield finding
+            yield from check_apis(objects, target.kubernetes_version, locate=locate, cluster=cluster)
+            yield from check_duplicates(objects, locate=locate, cluster=cluster)

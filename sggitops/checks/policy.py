@@ -1,0 +1,314 @@
+"""policy/* rules: the cluster's admission policies evaluated for real against what the repo deploys.
+
+Each cluster's policy set is every Kyverno ClusterPolicy/Policy/PolicyException and Gatekeeper
+ConstraintTemplate/constraint in its renders (the generated sets, or any other); it is evaluated against
+every object rendered for that cluster, and with `--app-sources` also against each child Application's
+own manifests. Repo rules (Rego v1 `deny`/`warn` in `policies/repo/`, plus sggitops' built-ins) run over
+`{objects, cluster, spec}`.
+
+`policy/violation` (error for Enforce/deny, warning for Audit/warn/dryrun): an object a policy rejects.
+
+    PASS                                    FAIL
+    securityContext: {privileged: false}    securityContext: {privileged: true}
+
+`policy/unsupported` (warning; error with --strict): a rule the engine cannot decide (podSecurity
+subrule, CEL, apiCall context, external_data ...). It is never counted as a pass.
+
+`policy/error` (error): a rule that failed to evaluate (fails closed).
+
+`policy/malformed` (error): a policy object that cannot be read.
+
+`policy/expired-exception` (error): a policy exception past its `expires` date.
+
+    PASS: expires: "2099-01-01"             FAIL: expires: "2020-01-01"
+
+`policy/repo-deny` (error) and `policy/repo-warn` (warning): messages of repo rules, e.g. an Argo CD
+Application in the `default` project, or one without automated sync on a run cluster.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from sggitops.checks.context import RepoContext
+from sggitops.errors import InputError
+from sggitops.findings import Finding, Severity
+from sggitops.policy.results import Outcome, RuleResult
+from sggitops.resource import ResourceId
+
+POLICY_KINDS = {"ClusterPolicy", "Policy", "PolicyException", "ConstraintTemplate"}
+
+
+def _today(ctx: RepoContext) -> dt.date:
+    value = ctx.options.get("today")
+    return value if isinstance(value, dt.date) else dt.date.today()
+
+
+def _by_cluster(ctx: RepoContext) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for root, target in sorted(ctx.targets.items()):
+        groups[target.cluster].append(root)
+    return groups
+
+
+def check(ctx: RepoContext) -> Iterator[Finding]:
+    yield from _expired_spec_exceptions(ctx)
+    rules = _repo_rules(ctx)
+    for cluster, roots in _by_cluster(ctx).items():
+        placed: list[tuple[str, dict[str, Any]]] = [
+            (root, obj) for root in roots for obj in ctx.objects(root)
+        ]
+        if ctx.options.get("app_sources"):
+            from sggitops.checks.appsources import app_source_objects
+
+            extra, findings = app_source_objects(ctx, cluster, [o for _r, o in placed])
+            yield from findings
+            placed.extend(extra)
+        yield from _evaluate_cluster(ctx, cluster, placed)
+        if rules is not None:
+            yield from _repo_rule_findings(ctx, rules, cluster, roots, [o for _r, o in placed])
+
+
+def _where(ctx: RepoContext, placed_root: str, rid: ResourceId) -> tuple[str, int, int]:
+    if placed_root.startswith("app:"):
+        return (placed_root[4:], 1, 1)
+    return ctx.locate(rid, placed_root)
+
+
+def _evaluate_cluster(
+    ctx: RepoContext, cluster: str, placed: list[tuple[str, dict[str, Any]]]
+) -> Iterator[Finding]:
+    from sggitops.policy import kyverno
+    from sggitops.policy.rego import gatekeeper
+
+    root_of = {ResourceId.of(obj): root for root, obj in reversed(placed)}
+    objects = [obj for _r, obj in placed]
+    namespaces = {
+        str(o["metadata"]["name"]): o for o in objects if o.get("kind") == "Namespace" and o.get("metadata")
+    }
+    policies, exceptions, templates, constraints = [], [], [], []
+    for root, obj in placed:
+        kind, api = str(obj.get("kind", "")), str(obj.get("apiVersion", ""))
+        rid = ResourceId.of(obj)
+        try:
+            if api.startswith("kyverno.io/") and kind in {"ClusterPolicy", "Policy"}:
+                policies.append(kyverno.KyvernoPolicy.from_manifest(obj))
+            elif api.startswith("kyverno.io/") and kind == "PolicyException":
+                exceptions.append(kyverno.PolicyException.from_manifest(obj))
+                yield from _expired_object(ctx, cluster, root, obj, rid)
+            elif api.startswith("templates.gatekeeper.sh/") and kind == "ConstraintTemplate":
+                templates.append(gatekeeper.ConstraintTemplate.from_manifest(obj))
+            elif api.startswith("constraints.gatekeeper.sh/"):
+                constraints.append(gatekeeper.Constraint.from_manifest(obj))
+                yield from _expired_object(ctx, cluster, root, obj, rid)
+        except (InputError, ValueError, KeyError, TypeError) as err:
+            file, line, col = _where(ctx, root, rid)
+            message = err.message if isinstance(err, InputError) else str(err)
+            yield Finding(
+                file,
+                line,
+                col,
+                "policy/malformed",
+                Severity.ERROR,
+                f"{rid}: {message}",
+                hint="fix the policy object",
+                cluster=cluster,
+                resource=str(rid),
+            )
+    workloads = [
+        o
+        for o in objects
+        if str(o.get("kind", "")) not in POLICY_KINDS
+        and not str(o.get("apiVersion", "")).startswith("constraints.gatekeeper.sh/")
+    ]
+    results: list[RuleResult] = []
+    if policies:
+        results.extend(
+            kyverno.evaluate_many(policies, workloads, namespaces=namespaces, exceptions=exceptions)
+        )
+    if constraints:
+        results.extend(gatekeeper.evaluate(templates, constraints, workloads))
+    yield from _result_findings(ctx, cluster, results, root_of)
+
+
+def _result_findings(
+    ctx: RepoContext, cluster: str, results: Sequence[RuleResult], root_of: Mapping[ResourceId, str]
+) -> Iterator[Finding]:
+    unsupported: dict[tuple[str, str, str], list[RuleResult]] = defaultdict(list)
+    for result in results:
+        if result.outcome in {Outcome.PASS, Outcome.SKIP}:
+            continue
+        if result.outcome is Outcome.UNSUPPORTED:
+            unsupported[(result.engine, result.policy, result.rule)].append(result)
+            continue
+        file, line, col = _where(ctx, root_of.get(result.resource, ""), result.resource)
+        if result.outcome is Outcome.ERROR:
+            yield Finding(
+                file,
+                line,
+                col,
+                "policy/error",
+                Severity.ERROR,
+                f"{result.policy} rule {result.rule} could not evaluate {result.resource}: {result.message}",
+                hint="the engine fails closed; fix the policy or report it",
+                cluster=cluster,
+                resource=str(result.resource),
+            )
+            continue
+        severity = Severity.ERROR if result.action == "enforce" else Severity.WARNING
+        message = result.message or "rejected"
+        yield Finding(
+            file,
+            line,
+            col,
+            "policy/violation",
+            severity,
+            f"{result.policy}/{result.rule}: {message}",
+            hint="fix the object, or add a policy exception with a reason and an expiry in platform.yaml",
+            cluster=cluster,
+            resource=str(result.resource),
+        )
+    for (engine, policy, rule), items in sorted(unsupported.items()):
+        first = items[0]
+        file, line, col = _where(ctx, root_of.get(first.resource, ""), first.resource)
+        yield Finding(
+            file,
+            line,
+            col,
+            "policy/unsupported",
+            Severity.WARNING,
+            f"{engine} {policy} rule {rule} could not be evaluated ({first.feature or first.message}) for {len(items)} object(s)",
+            hint="sggitops cannot decide this rule offline; it is not counted as a pass",
+            cluster=cluster,
+            resource=str(first.resource),
+        )
+
+
+def _expired_spec_exceptions(ctx: RepoContext) -> Iterator[Finding]:
+    if ctx.platform is None or not ctx.options.get("repo_level", True):
+        return
+    today = _today(ctx)
+    for exc in ctx.platform.policy.exceptions:
+        if dt.date.fromisoformat(exc.expires) < today:
+            loc = exc.location
+            yield Finding(
+                loc.file if loc else "platform.yaml",
+                loc.line if loc else 1,
+                loc.col if loc else 1,
+                "policy/expired-exception",
+                Severity.ERROR,
+                f"the exception to {exc.policy} for {', '.join(exc.namespaces)} expired on {exc.expires}",
+                hint="remove it, fix the workloads, or renew it with a new reason and date",
+            )
+
+
+def _expired_object(
+    ctx: RepoContext, cluster: str, root: str, obj: Mapping[str, Any], rid: ResourceId
+) -> Iterator[Finding]:
+    if ctx.platform is not None:
+        return  # the spec's own exceptions are reported once, at their line in platform.yaml
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    dates = []
+    if "sggitops.io/expires" in annotations:
+        dates.append(str(annotations["sggitops.io/expires"]))
+    try:
+        for item in json.loads(str(annotations.get("sggitops.io/exceptions", "[]"))):
+            dates.append(str(item.get("expires", "")))
+    except (ValueError, AttributeError):
+        pass
+    for text in dates:
+        try:
+            expired = dt.date.fromisoformat(text) < _today(ctx)
+        except ValueError:
+            continue
+        if expired:
+            file, line, col = _where(ctx, root, rid)
+            yield Finding(
+                file,
+                line,
+                col,
+                "policy/expired-exception",
+                Severity.ERROR,
+                f"{rid} carries a policy exception that expired on {text}",
+                hint="remove or renew the exception",
+                cluster=cluster,
+                resource=str(rid),
+            )
+            return
+
+
+def _repo_rules(ctx: RepoContext) -> Any:
+    from sggitops.policy.rego.repo_rules import RepoRules
+
+    directory = ctx.repo / "policies" / "repo"
+    return RepoRules.load(directory if directory.is_dir() else None, builtin=True)
+
+
+def _spec_input(ctx: RepoContext) -> dict[str, Any]:
+    if ctx.platform is None or not is_dataclass(ctx.platform):
+        return {}
+    return json.loads(json.dumps(asdict(ctx.platform), default=str))  # type: ignore[no-any-return]
+
+
+def _repo_rule_findings(
+    ctx: RepoContext, rules: Any, cluster: str, roots: list[str], objects: list[dict[str, Any]]
+) -> Iterator[Finding]:
+    target = ctx.targets[roots[0]]
+    doc = {
+        "objects": objects,
+        "cluster": {
+            "name": cluster,
+            "role": target.role,
+            "environment": target.environment,
+            "kubernetesVersion": target.kubernetes_version,
+        },
+        "spec": _spec_input(ctx),
+    }
+    try:
+        messages = rules.evaluate(doc)
+    except Exception as err:  # a broken repo rule fails closed, with its message
+        yield Finding(
+            "policies/repo",
+            1,
+            1,
+            "policy/error",
+            Severity.ERROR,
+            f"repo rules failed: {err}",
+            hint="fix the Rego in policies/repo/ (Rego v1)",
+            cluster=cluster,
+        )
+        return
+    for message in messages:
+        rule = "policy/repo-deny" if message.severity == "error" else "policy/repo-warn"
+        severity = Severity.ERROR if message.severity == "error" else Severity.WARNING
+        file, line, col = _message_location(ctx, roots, objects, message.message)
+        yield Finding(
+            file,
+            line,
+            col,
+            rule,
+            severity,
+            message.message,
+            hint=f"{message.package} ({message.source})",
+            cluster=cluster,
+        )
+
+
+def _message_location(
+    ctx: RepoContext, roots: list[str], objects: list[dict[str, Any]], text: str
+) -> tuple[str, int, int]:
+    """Point at the object a message names (by `Kind/name` or name), else the cluster's overlay."""
+    for obj in objects:
+        rid = ResourceId.of(obj)
+        names = (f"{rid.kind}/{rid.name}", f"{rid.namespace}/{rid.name}", f"'{rid.name}'", f'"{rid.name}"')
+        if rid.name and rid.kind and rid.kind in text and any(n in text for n in names):
+            for root in roots:
+                where = ctx.graph.locate(rid, root)
+                if where is not None:
+                    return where
+    return ctx.locate(ResourceId("", "", "", ""), roots[0])

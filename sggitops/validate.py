@@ -1,0 +1,288 @@
+"""`sggitops validate`: discover and render every kustomization root that matters, then run every check
+family over the renders and return the findings (the CLI turns them into reports and an exit code).
+
+Steps: load the spec (if any) -> scan the kustomization graph -> choose targets (leaf roots, plus every
+path an Argo CD Application or Flux Kustomization of this repo points at), narrowed by --changed-since and
+--shard -> render them in parallel through the content-addressed cache -> per-render object checks
+(schema, API versions, duplicate ids) and repo-wide families (argocd, flux, bigbang, secrets, policy,
+drift) -> sorted, de-duplicated findings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sggitops.checks.context import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
+from sggitops.errors import UsageError
+from sggitops.findings import Finding, Severity
+from sggitops.render import Renderer, changed_files_since, changed_roots, find_kustomize, scan_repo
+from sggitops.render.graph import RepoGraph
+from sggitops.render.kustomize import Render
+from sggitops.spec.model import Platform
+
+Progress = Callable[[str, int, int], None]
+SPEC_FILE = "platform.yaml"
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    changed_since: str | None = None
+    shard: tuple[int, int] | None = None  # (index 1-based, total)
+    bigbang_repo: str | None = None
+    app_sources: bool = False
+    strict: bool = False
+    kustomize: str | None = None
+    jobs: int | None = None
+    timeout: float = 120.0
+    schema_dirs: tuple[str, ...] = ()
+    cache_dir: Path | None = None
+    use_cache: bool = True
+    kubernetes_version: str | None = None  # for repos without a spec
+
+
+@dataclass
+class ValidateResult:
+    findings: list[Finding]
+    overlays: int  # roots rendered (or taken from the cache)
+    objects: int
+    seconds: float
+    clusters: list[str] = field(default_factory=list)
+    renders: dict[str, Render] = field(default_factory=dict)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`I/N` with 1 <= I <= N (GitLab's CI_NODE_INDEX/CI_NODE_TOTAL)."""
+    try:
+        index_text, total_text = text.split("/", 1)
+        index, total = int(index_text), int(total_text)
+    except ValueError:
+        raise UsageError(f"--shard takes I/N, e.g. 2/4, not {text!r}") from None
+    if not 1 <= index <= total:
+        raise UsageError(f"--shard {text}: I must be between 1 and N")
+    return index, total
+
+
+def load_platform(root: Path) -> Platform | None:
+    """The repo's spec, or None when it has no platform.yaml (any Kustomize GitOps repo validates)."""
+    if not (root / SPEC_FILE).is_file():
+        return None
+    from sggitops.spec.load import load_spec
+
+    return load_spec(root / SPEC_FILE, display=SPEC_FILE)
+
+
+def _cluster_of(root: str, platform: Platform | None) -> str:
+    parts = PurePosixPath(root).parts
+    if len(parts) >= 2 and parts[0] == "overlays":
+        return parts[1]
+    return root
+
+
+def make_target(root: str, platform: Platform | None, options: ValidateOptions) -> Target:
+    name = _cluster_of(root, platform)
+    if platform is not None:
+        for cluster in platform.clusters:
+            if cluster.name == name:
+                return Target(root, name, cluster.kubernetes_version, cluster.role, cluster.environment)
+    return Target(root, name, options.kubernetes_version or DEFAULT_KUBERNETES_VERSION)
+
+
+def repo_urls(root: Path, platform: Platform | None) -> tuple[str, ...]:
+    """URLs by which Applications / Flux sources mean this repo: the spec's, and git's remotes."""
+    urls = set()
+    if platform is not None:
+        urls.add(normalize_repo_url(platform.repo.url))
+    try:
+        import git
+
+        repo = git.Repo(root, search_parent_directories=True)
+        for remote in repo.remotes:
+            for url in remote.urls:
+                urls.add(normalize_repo_url(url))
+    except Exception:  # not a git repo, or git missing: the spec URL is enough
+        pass
+    return tuple(sorted(urls))
+
+
+def shard_clusters(clusters: Iterable[str], shard: tuple[int, int] | None) -> set[str]:
+    """A deterministic partition: clusters in sorted order dealt round-robin (a cluster stays whole)."""
+    ordered = sorted(set(clusters))
+    if shard is None:
+        return set(ordered)
+    index, total = shard
+    return {c for i, c in enumerate(ordered) if i % total == index - 1}
+
+
+def _pointed_paths(objects: Iterable[Mapping[str, Any]], urls: tuple[str, ...], repo: Path) -> set[str]:
+    """Repo paths that Applications (pointing at this repo) and Flux Kustomizations name."""
+    out: set[str] = set()
+    for obj in objects:
+        kind, api = obj.get("kind"), str(obj.get("apiVersion", ""))
+        spec = obj.get("spec") or {}
+        if kind == "Application" and api.startswith("argoproj.io/"):
+            sources = [spec.get("source")] if spec.get("source") else list(spec.get("sources") or [])
+            for src in sources:
+                if isinstance(src, Mapping) and normalize_repo_url(str(src.get("repoURL", ""))) in urls:
+                    out.add(str(src.get("path") or "."))
+        elif kind == "Kustomization" and api.startswith("kustomize.toolkit.fluxcd.io/"):
+            out.add(str(spec.get("path") or "."))
+    roots = set()
+    for path in out:
+        clean = PurePosixPath(path.lstrip("./") if path not in {".", "./"} else ".")
+        rel = clean.as_posix()
+        if ".." in clean.parts or path.startswith("/"):
+            continue
+        if (repo / rel).is_dir():
+            roots.add(rel)
+    return roots
+
+
+def _bootstrap_objects(repo: Path) -> list[dict[str, Any]]:
+    from sggitops import yamlio
+
+    out: list[dict[str, Any]] = []
+    for path in sorted(repo.glob("overlays/*/bootstrap.yaml")):
+        try:
+            docs = yamlio.load_all(path.read_text("utf-8"), str(path))
+        except Exception:  # unreadable files are reported by the flux family
+            continue
+        out.extend(d for d in (yamlio.to_plain(x) for x in docs) if isinstance(d, dict))
+    return out
+
+
+class Validator:
+    """One validate run over a repo."""
+
+    def __init__(self, root: Path, options: ValidateOptions, progress: Progress | None = None) -> None:
+        self.root = root.resolve()
+        self.options = options
+        self.progress = progress
+
+    def _say(self, stage: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(stage, done, total)
+
+    def run(self) -> ValidateResult:
+        start = time.perf_counter()
+        platform = load_platform(self.root)
+        graph = scan_repo(self.root)
+        urls = repo_urls(self.root, platform)
+        kustomize = find_kustomize(self.options.kustomize)
+        renderer = Renderer(
+            self.root,
+            graph=graph,
+            kustomize=kustomize,
+            cache_dir=self.options.cache_dir,
+            use_cache=self.options.use_cache,
+            timeout=self.options.timeout,
+        )
+        roots = self._select_roots(graph, platform)
+        renders = self._render_closure(renderer, roots, urls, platform)
+        targets = {root: make_target(root, platform, self.options) for root in renders}
+        ctx = RepoContext(
+            repo=self.root,
+            graph=graph,
+            targets=targets,
+            renders=renders,
+            platform=platform,
+            repo_urls=urls,
+            strict=self.options.strict,
+            options={
+                "bigbang_repo": self.options.bigbang_repo,
+                "cache_dir": self.options.cache_dir or self.root / ".sggitops-cache",
+                "app_sources": self.options.app_sources,
+                "renderer": renderer,
+                "schema_dirs": self.options.schema_dirs,
+                "repo_level": self.options.shard is None or self.options.shard[0] == 1,
+                "clusters": sorted({t.cluster for t in targets.values()}),
+            },
+        )
+        findings = list(self._findings(ctx, graph))
+        return ValidateResult(
+            findings=_dedupe(findings),
+            overlays=len(renders),
+            objects=sum(len(r.objects) for r in renders.values()),
+            seconds=time.perf_counter() - start,
+            clusters=sorted({t.cluster for t in targets.values()}),
+            renders=renders,
+        )
+
+    def _select_roots(self, graph: RepoGraph, platform: Platform | None) -> list[str]:
+        leaves = list(graph.leaves)
+        if self.options.changed_since:
+            changed = changed_files_since(self.root, self.options.changed_since)
+            if SPEC_FILE not in changed:  # a spec change may reach any root (drift checks read the plan)
+                leaves = sorted(changed_roots(graph, leaves, changed))
+        chosen = shard_clusters((_cluster_of(r, platform) for r in graph.leaves), self.options.shard)
+        return [r for r in leaves if _cluster_of(r, platform) in chosen]
+
+    def _render_closure(
+        self, renderer: Renderer, roots: list[str], urls: tuple[str, ...], platform: Platform | None
+    ) -> dict[str, Render]:
+        """Render the roots, then every in-repo path their Applications / Flux Kustomizations name."""
+        renders: dict[str, Render] = {}
+        pending = sorted(set(roots))
+        chosen = {_cluster_of(r, platform) for r in roots}
+        bootstrap = [
+            p
+            for p in _pointed_paths(_bootstrap_objects(self.root), urls, self.root)
+            if _cluster_of(p, platform) in chosen
+        ]
+        pending = sorted(set(pending) | set(bootstrap))
+        total = 0
+        while pending:
+            total += len(pending)
+            done_before = len(renders)
+            batch = renderer.render_many(
+                pending,
+                jobs=self.options.jobs,
+                progress=functools.partial(self._render_progress, done_before, total),
+            )
+            renders.update(batch)
+            found: set[str] = set()
+            for render in batch.values():
+                found |= _pointed_paths(render.objects, urls, self.root)
+            pending = sorted(p for p in found if p not in renders)
+        return renders
+
+    def _render_progress(self, base: int, total: int, done: int, _batch_total: int) -> None:
+        self._say("render", base + done, total)
+
+    def _findings(self, ctx: RepoContext, graph: RepoGraph) -> Iterator[Finding]:
+        from sggitops.checks import families
+
+        repo_level = bool(ctx.options["repo_level"])
+        if repo_level:
+            yield from graph.findings
+        for root, render in ctx.renders.items():
+            cluster = ctx.targets[root].cluster
+            yield from (dataclasses.replace(f, cluster=f.cluster or cluster) for f in render.findings)
+        steps = families.FAMILIES
+        for i, (name, family) in enumerate(steps, 1):
+            self._say(name, i, len(steps))
+            for finding in family(ctx):
+                if not finding.cluster and not repo_level:
+                    continue
+                yield finding
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for f in sorted(findings, key=lambda f: (f.file, f.line, f.col, f.rule, f.message, f.cluster)):
+        key = (f.file, f.line, f.col, f.rule, f.message, f.cluster)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def exit_code(findings: Iterable[Finding], *, strict: bool) -> int:
+    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+    return 1 if any(f.severity in failing for f in findings) else 0
