@@ -1,0 +1,63 @@
+"""The rule reference: every stable rule id with a one-line description (module docstrings hold the
+PASS/FAIL examples). Reports use it for SARIF rule metadata and junit/codequality descriptions."""
+
+from __future__ import annotations
+
+RULES: dict[str, str] = {
+    "spec/yaml": "platform.yaml is not valid YAML",
+    "spec/schema": "platform.yaml does not match schemas/platform.schema.json",
+    "spec/unknown-key": "a key platform.yaml does not know (typos are errors)",
+    "spec/reference": "a cross reference (project, cluster, environment, keycloakCluster, policy) that does not resolve",
+    "spec/duplicate": "a name or domain defined twice",
+    "spec/name": "a name that is not a DNS-1123 label",
+    "spec/version": "a Big Bang or Kubernetes version that is malformed or unknown",
+    "spec/choice": "a choice the pinned Big Bang version cannot serve",
+    "spec/package": "an unknown logical package toggle",
+    "build/failed": "kustomize build failed",
+    "build/timeout": "kustomize build took longer than the timeout",
+    "build/remote-base": "a remote base or resource: not hermetic, fails air-gapped",
+    "build/load-restrictor": "a file outside the kustomization root (refused by the default load restrictor)",
+    "build/helm-chart": "helmCharts need --enable-helm, which Argo CD does not use by default",
+    "schema/invalid": "an object that breaks the schema of its kind",
+    "schema/unknown-kind": "no schema known for the object's apiVersion and kind",
+    "schema/version-fallback": "no bundled schemas for the cluster's Kubernetes version; the nearest is used",
+    "api/removed": "an apiVersion removed in the cluster's Kubernetes version",
+    "api/deprecated": "an apiVersion deprecated in the cluster's Kubernetes version",
+    "objects/duplicate-id": "the same resource twice in one render",
+    "bigbang/values-schema": "merged Big Bang values invalid for the pinned chart's values.schema.json",
+    "bigbang/stale-key": "a Big Bang values key that the pinned version removed or renamed",
+    "bigbang/values-unreadable": "a valuesFrom layer that is not a YAML mapping",
+    "bigbang/chart-unavailable": "the pinned chart's schema could not be read (no source, no cache)",
+    "bigbang/version-skew": "environments or clusters on Big Bang versions out of rollout order",
+    "argocd/path-missing": "an Application path that does not exist in this repo",
+    "argocd/path-unbuildable": "an Application path that does not build",
+    "argocd/app-cycle": "an app-of-apps cycle",
+    "argocd/project-missing": "an Application whose AppProject is not defined",
+    "argocd/default-project": "an Application in the default AppProject",
+    "argocd/source-not-permitted": "an Application source repo not allowed by its AppProject",
+    "argocd/destination-not-permitted": "an Application destination not allowed by its AppProject",
+    "argocd/duplicate-app": "two Applications with the same name",
+    "argocd/source-and-sources": "an Application with both or neither of source and sources",
+    "argocd/destination-name-and-server": "an Application destination with both or neither of name and server",
+    "argocd/unpinned-revision": "a prod Application that does not pin a tag or commit",
+    "flux/path-missing": "a Flux Kustomization path that does not exist or build",
+    "flux/source-missing": "a Flux sourceRef that does not resolve",
+    "flux/depends-on-missing": "a Flux dependsOn that does not resolve",
+    "flux/values-from-missing": "a HelmRelease valuesFrom object missing from the render",
+    "policy/violation": "an object the cluster's admission policies reject",
+    "policy/unsupported": "a policy rule the engine cannot decide offline (never a pass)",
+    "policy/error": "a policy rule that failed to evaluate (fails closed)",
+    "policy/malformed": "a policy object that cannot be read",
+    "policy/expired-exception": "a policy exception past its expiry date",
+    "policy/repo-deny": "a repo rule (policies/repo or built-in) denies the repo",
+    "policy/repo-warn": "a repo rule (policies/repo or built-in) warns about the repo",
+    "policy/app-source": "a child Application's source could not be fetched or rendered",
+    "drift/edited": "a generated file edited by hand",
+    "drift/missing": "a generated file that is missing",
+    "drift/orphaned": "a generated file the spec no longer produces",
+    "secrets/plaintext": "an unencrypted Secret (SOPS-encrypted files are fine)",
+}
+
+
+def rule_docs() -> dict[str, str]:
+    return dict(RULES)
