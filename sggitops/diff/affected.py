@@ -1,0 +1,71 @@
+"""Which leaf overlays a change between two trees affects, and which cluster each overlay belongs to.
+
+A changed file affects every leaf overlay whose input closure reads it (`render.changed_roots`), on
+either side. `platform.yaml` is read by no kustomization, so a change to it counts through the plan: the
+files whose planned text differs between the two specs are added to the changed files. When those files
+were regenerated and committed they are already in the git diff; when they were not, the overlays that
+would change are still rendered (they show what the committed files deploy) and a note says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sggitops.diff.trees import Tree
+from sggitops.errors import InputError
+from sggitops.generate.plan import SPEC_FILE, plan_repo
+from sggitops.render import RepoGraph, changed_roots
+
+
+def cluster_of(root: str) -> str:
+    """`overlays/<cluster>/...` -> `<cluster>`; any other root stands for itself."""
+    parts = root.split("/")
+    return parts[1] if len(parts) >= 2 and parts[0] == "overlays" else root
+
+
+def planned_changes(base: Tree, head: Tree) -> tuple[set[str], list[str]]:
+    """Files whose planned text differs between the two specs, and notes (a spec that does not load,
+    or planned files that the head side did not regenerate)."""
+    planned: list[dict[str, str]] = []
+    notes: list[str] = []
+    for side, tree in (("base", base), ("head", head)):
+        if not (tree.path / SPEC_FILE).is_file():
+            planned.append({})
+            continue
+        try:
+            planned.append(dict(plan_repo(tree.path)[1].files))
+        except InputError as err:
+            planned.append({})
+            notes.append(f"{SPEC_FILE} on the {side} side does not load ({err.message}); not planned")
+    before, after = planned
+    changed = {p for p in set(before) | set(after) if before.get(p) != after.get(p)}
+    stale = sorted(p for p, text in after.items() if p in changed and _read(tree_file(head, p)) != text)
+    if stale:
+        notes.append(
+            f"{len(stale)} generated file(s) on the head side differ from what its {SPEC_FILE} plans "
+            f"(first: {stale[0]}); the diff shows the committed files: run `sggitops generate` and commit"
+        )
+    return changed, notes
+
+
+def tree_file(tree: Tree, rel: str) -> str:
+    return str(tree.path / rel)
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def affected_leaves(graphs: Iterable[RepoGraph], changed: Iterable[str]) -> list[set[str]]:
+    """For each side's graph, its leaf overlays whose input closure reads a changed file; a leaf that
+    is affected on one side is rendered on the other too, when it exists there."""
+    graph_list = list(graphs)
+    files = set(changed)
+    hit: set[str] = set()
+    for graph in graph_list:
+        hit |= changed_roots(graph, graph.leaves, files)
+    return [{leaf for leaf in graph.leaves if leaf in hit} for graph in graph_list]

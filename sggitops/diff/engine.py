@@ -1,0 +1,106 @@
+"""`diff_refs`: two git refs -> the rendered per-cluster, per-resource diff.
+
+Steps: resolve both refs; export each commit's tree (cached by commit) or take the working tree; list
+the files that differ (plus, when `platform.yaml` changed, the files whose plan differs); find the leaf
+overlays whose input closure reads one of them, on either side; render only those, both sides, through
+the shared content-addressed render cache; group the objects by cluster (`overlays/<cluster>/...`);
+compare; flag dangers.
+
+`cache_dir` is sggitops's cache root: commit trees go to `cache_dir/trees/<sha>/`, renders to
+`cache_dir/render/` (the validator's default render cache is `<repo>/.sggitops-cache/render`, so passing
+`<repo>/.sggitops-cache` shares it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from sggitops.diff.affected import affected_leaves, cluster_of, planned_changes
+from sggitops.diff.compare import compare_cluster
+from sggitops.diff.danger import changed_dangers, disabled_packages, removed_dangers
+from sggitops.diff.model import ClusterDiff, Danger, DiffResult
+from sggitops.diff.trees import GitRepo, Tree
+from sggitops.findings import Finding
+from sggitops.generate.plan import SPEC_FILE
+from sggitops.render import Render, Renderer, scan_repo
+from sggitops.render.command import Kustomize
+
+
+def diff_refs(
+    repo: Path,
+    base: str,
+    head: str | None,
+    *,
+    cache_dir: Path,
+    jobs: int,
+    kustomize: Kustomize | None = None,
+) -> DiffResult:
+    """The rendered diff of `repo` between `base` and `head` (None: the working tree as it is).
+
+    Raises ToolError (exit 4) when git or kustomize is missing or a ref does not exist; a render that
+    fails is a Finding on the result and its overlay is left out of the comparison.
+    """
+    git_repo = GitRepo(repo)
+    base_sha = git_repo.resolve(base)
+    head_sha = git_repo.resolve(head) if head is not None else None
+    trees_dir = cache_dir / "trees"
+    base_tree = git_repo.export(base_sha, trees_dir)
+    head_tree = git_repo.export(head_sha, trees_dir) if head_sha else Tree(repo.resolve(), None)
+    changed = git_repo.changed_files(base_sha, head_sha)
+    notes: list[str] = []
+    if SPEC_FILE in changed:
+        planned, plan_notes = planned_changes(base_tree, head_tree)
+        changed |= planned
+        notes.extend(plan_notes)
+    graphs = [scan_repo(base_tree.path), scan_repo(head_tree.path)]
+    leaves = affected_leaves(graphs, changed)
+    renders: list[dict[str, Render]] = []
+    for tree, graph, roots in zip((base_tree, head_tree), graphs, leaves, strict=True):
+        renderer = Renderer(tree.path, graph=graph, kustomize=kustomize, cache_dir=cache_dir / "render")
+        renders.append(renderer.render_many(sorted(roots), jobs=jobs))
+    clusters, dangers, findings = _compare(renders[0], renders[1])
+    return DiffResult(
+        base=base_sha,
+        head=head_sha,
+        clusters=clusters,
+        rendered={"base": len(renders[0]), "head": len(renders[1])},
+        cached={
+            side: sum(r.cached for r in rs.values())
+            for side, rs in zip(("base", "head"), renders, strict=True)
+        },
+        dangers=tuple(dangers),
+        findings=tuple(findings),
+        notes=tuple(notes),
+        changed_files=tuple(sorted(changed)),
+    )
+
+
+def _compare(
+    base: Mapping[str, Render], head: Mapping[str, Render]
+) -> tuple[dict[str, ClusterDiff], list[Danger], list[Finding]]:
+    findings = [f for rs in (base, head) for r in rs.values() for f in r.findings]
+    failed = {root for rs in (base, head) for root, r in rs.items() if not r.ok}
+    roots_by_cluster: dict[str, set[str]] = {}
+    for root in set(base) | set(head):
+        if root not in failed:
+            roots_by_cluster.setdefault(cluster_of(root), set()).add(root)
+    clusters: dict[str, ClusterDiff] = {}
+    dangers: list[Danger] = []
+    for cluster, roots in sorted(roots_by_cluster.items()):
+        added, removed, changed, old, new = compare_cluster(_objects(base, roots), _objects(head, roots))
+        diff = ClusterDiff(cluster, tuple(added), tuple(removed), tuple(changed), tuple(sorted(roots)))
+        if diff.empty:
+            continue
+        clusters[cluster] = diff
+        for rid in sorted(set(old) - set(new)):
+            dangers.extend(removed_dangers(cluster, rid, old[rid]))
+        for change in changed:
+            dangers.extend(changed_dangers(cluster, change))
+        dangers.extend(disabled_packages(cluster, old, new))
+    return clusters, sorted(dangers, key=lambda d: (d.cluster, d.rule, d.resource)), sorted(findings)
+
+
+def _objects(renders: Mapping[str, Render], roots: Iterable[str]) -> list[dict[str, Any]]:
+    return [obj for root in sorted(roots) if root in renders for obj in renders[root].objects]
