@@ -1,0 +1,1 @@
+"""`sggitops bump bigbang`: pin a Big Bang version, migrate values, regenerate, commit; `sggitops versions`."""

@@ -1,0 +1,485 @@
+"""Edit `platform.yaml` in place, byte-for-byte outside the lines that change.
+
+ruamel's round-trip dumper re-flows long lines, normalises indentation and can move comments, so a
+dump of the whole document is not byte-stable. `SpecText` instead composes the text with ruamel (every
+node knows its start and end index) and splices new text in at those positions: a scalar is replaced
+token for token in its own quoting style, a new key is inserted as lines at the mapping's own
+indentation (or inline in a flow mapping), a removed key takes exactly its own lines. Every edit is
+re-parsed and checked against the data it was meant to produce; when a splice cannot express an edit
+(an exotic layout) the smallest enclosing block is re-rendered instead, and only that block changes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from sggitops import yamlio
+from sggitops.errors import InputError, Location
+from sggitops.yamlemit import scalar as emit_scalar
+
+Path = tuple[str | int, ...]
+_FLOW_UNSAFE = re.compile(r"[{}\[\],]|: | #|^[-?:!&*|>'\"%@`]")
+
+
+ORDER: dict[str, tuple[str, ...]] = {
+    # where a new spec key goes when it must be created: before the first of these siblings, else last
+    "environments": ("clusters", "projects", "apps", "ci"),
+    "bigbang": ("domain", "kubernetesVersion", "cloud", "packages", "values"),
+    "choices": ("sso", "policy", "environments", "clusters"),
+}
+
+
+class Quoted(str):
+    """A string scalar written in quotes (`style` '"' or "'"), like the version pins around it."""
+
+    style = '"'
+
+    def __new__(cls, text: str, style: str = '"') -> Quoted:
+        self = super().__new__(cls, text)
+        self.style = style
+        return self
+
+
+class SpliceError(Exception):
+    """A splice this module does not know how to make; the caller re-renders the enclosing block."""
+
+
+def flow_scalar(value: Any) -> str:
+    """A scalar as YAML text that is safe in both block and flow context (same data when read back)."""
+    if isinstance(value, Quoted):
+        return json.dumps(str(value)) if value.style == '"' else "'" + value.replace("'", "''") + "'"
+    if isinstance(value, str):
+        text = emit_scalar(value)
+        if text.startswith(("'", '"')):
+            return text
+        return json.dumps(value) if _FLOW_UNSAFE.search(text) else text
+    return emit_scalar(value)
+
+
+def render_flow(value: Any) -> str:
+    """A value in YAML flow style on one line."""
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{flow_scalar(str(k))}: {render_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(render_flow(v) for v in value) + "]"
+    return flow_scalar(value)
+
+
+def render_block(key: str, value: Any, indent: int, step: int) -> list[str]:
+    """`key: value` as block lines at `indent` (mappings nested by `step`, simple lists in flow style)."""
+    pad = " " * indent
+    head = f"{pad}{flow_scalar(key)}:"
+    if isinstance(value, Mapping) and value:
+        lines = [head]
+        for k, v in value.items():
+            lines.extend(render_block(str(k), v, indent + step, step))
+        return lines
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (Mapping, list, tuple)) for v in value):
+        lines = [head]
+        for item in value:
+            item_lines = (
+                render_block_item(item, indent + step, step) if isinstance(item, Mapping) and item else None
+            )
+            lines.extend(item_lines or [f"{pad}{' ' * step}- {render_flow(item)}"])
+        return lines
+    return [f"{head} {render_flow(value)}"]
+
+
+def render_block_item(item: Mapping[str, Any], dash_indent: int, step: int) -> list[str]:
+    """A mapping as one `- ` item of a block sequence."""
+    lines: list[str] = []
+    for k, v in item.items():
+        lines.extend(render_block(str(k), v, dash_indent + 2, step))
+    first = lines[0]
+    lines[0] = " " * dash_indent + "- " + first[dash_indent + 2 :]
+    return lines
+
+
+def _plain_node(node: Node) -> Any:
+    """Plain data of a composed node (through a tiny constructor: YAML 1.2 core types are enough here)."""
+    yaml = YAML(typ="safe", pure=True)
+    return yaml.constructor.construct_object(node, deep=True)
+
+
+class SpecText:
+    """The text of a YAML document with positional edits; `text` always parses to the edited data."""
+
+    def __init__(self, text: str, filename: str = "platform.yaml") -> None:
+        self.text = text
+        self.filename = filename
+        self.step = self._detect_step()
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _root(self) -> Node:
+        try:
+            node = YAML(typ="rt").compose(self.text)
+        except YAMLError as err:
+            raise InputError(
+                f"cannot edit {self.filename}: it is not valid YAML ({err})",
+                location=Location(self.filename, 1, 1),
+                rule="spec/yaml",
+                hint="fix the YAML first",
+            ) from None
+        if not isinstance(node, MappingNode):
+            raise InputError(
+                f"cannot edit {self.filename}: the document is not a mapping",
+                location=Location(self.filename, 1, 1),
+                rule="spec/schema",
+                hint="start with `apiVersion: sggitops.io/v1alpha1`",
+            )
+        return node
+
+    def data(self) -> Any:
+        return yamlio.to_plain(yamlio.load_one(self.text, self.filename, rule="spec/yaml"))
+
+    def _detect_step(self) -> int:
+        """The indentation step of nested block mappings in this file (2 when it has none)."""
+        try:
+            root = YAML(typ="rt").compose(self.text)
+        except YAMLError:
+            return 2
+        stack: list[Node] = [root] if root is not None else []
+        while stack:
+            node = stack.pop(0)
+            if isinstance(node, MappingNode):
+                for key, value in node.value:
+                    if isinstance(value, MappingNode) and not value.flow_style and value.value:
+                        step = value.start_mark.column - key.start_mark.column
+                        if step > 0:
+                            return int(step)
+                    stack.append(value)
+        return 2
+
+    def find(self, path: Path) -> tuple[Node | None, MappingNode | SequenceNode | None, Node | None]:
+        """(node at path or None, its parent collection, its key node) for the longest existing prefix."""
+        node: Node = self._root()
+        parent: MappingNode | SequenceNode | None = None
+        key_node: Node | None = None
+        for step in path:
+            if isinstance(node, MappingNode) and isinstance(step, str):
+                match = next(((k, v) for k, v in node.value if k.value == step), None)
+                if match is None:
+                    return None, None, None
+                parent, key_node, node = node, match[0], match[1]
+            elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+                parent, key_node, node = node, None, node.value[step]
+            else:
+                return None, None, None
+        return node, parent, key_node
+
+    def has(self, path: Path) -> bool:
+        return self.find(path)[0] is not None
+
+    def line_of(self, path: Path) -> int:
+        """1-based line of the key (or item) at `path`, else of its longest existing ancestor."""
+        for end in range(len(path), -1, -1):
+            node, _parent, key = self.find(path[:end])
+            if node is not None:
+                mark = (key or node).start_mark
+                return int(mark.line) + 1
+        return 1
+
+    # -- splicing primitives ------------------------------------------------------------------------
+
+    def _splice(self, start: int, end: int, new: str) -> None:
+        self.text = self.text[:start] + new + self.text[end:]
+
+    def _line_start(self, index: int) -> int:
+        return self.text.rfind("\n", 0, index) + 1
+
+    def _after_line(self, index: int) -> int:
+        """Index just past the newline ending the line that holds `index` (or just before, for block scalars)."""
+        if index > 0 and self.text[index - 1] == "\n":
+            return index
+        nl = self.text.find("\n", index)
+        if nl < 0:
+            self.text += "\n"
+            return len(self.text)
+        return nl + 1
+
+    def _content_end(self, node: Node) -> int:
+        """Where the last character of a node's own content is (block collections end early)."""
+        if isinstance(node, MappingNode) and not node.flow_style and node.value:
+            return self._content_end(node.value[-1][1])
+        if isinstance(node, SequenceNode) and not node.flow_style and node.value:
+            return self._content_end(node.value[-1])
+        return int(node.end_mark.index)
+
+    def _render_scalar_like(self, old: ScalarNode, value: Any) -> str:
+        if isinstance(value, Quoted):
+            return flow_scalar(value)
+        if isinstance(value, str) and old.style == '"':
+            return json.dumps(value)
+        if isinstance(value, str) and old.style == "'":
+            return "'" + value.replace("'", "''") + "'"
+        return flow_scalar(value)
+
+    # -- edits ---------------------------------------------------------------------------------------
+
+    def set(self, path: Path, value: Any, *, before: Sequence[str] | None = None) -> None:
+        """Make `path` hold `value`, creating missing mappings; a new key goes before the first existing
+        sibling named in `before` (default: `ORDER` for spec keys), else last.
+
+        Mappings on both sides are synced key by key, so untouched keys keep their text and comments.
+        A `Quoted` string is written in its quotes."""
+        node, parent, _key_node = self.find(path)
+        if node is None:
+            self._create(path, value, before)
+            return
+        if _plain_node(node) == value and not isinstance(value, Mapping):
+            return
+        if isinstance(value, Mapping) and isinstance(node, MappingNode) and node.value:
+            self._sync_mapping(path, value)
+            return
+        if (
+            isinstance(node, ScalarNode)
+            and node.style not in ("|", ">")
+            and node.end_mark.index > node.start_mark.index
+            and not isinstance(value, (Mapping, list))
+        ):
+            self._splice(node.start_mark.index, node.end_mark.index, self._render_scalar_like(node, value))
+            return
+        if isinstance(node, (MappingNode, SequenceNode)) and node.flow_style:
+            if isinstance(value, Mapping) and value and self._is_block_parent(parent):
+                self._flow_to_block(path, value)
+                return
+            self._splice(node.start_mark.index, node.end_mark.index, render_flow(value))
+            return
+        self._replace_key(path, value)
+
+    def delete(self, path: Path) -> None:
+        """Remove the key at `path` (its own lines in block style, its own segment in flow style)."""
+        node, parent, key_node = self.find(path)
+        if node is None or key_node is None or not isinstance(parent, MappingNode):
+            return
+        if parent.flow_style:
+            self._delete_flow(parent, key_node, node)
+        elif len(parent.value) == 1:
+            self._replace_parent_with_empty(path[:-1])
+        else:
+            start = self._line_start(key_node.start_mark.index)
+            if self.text[start : key_node.start_mark.index].strip():
+                raise SpliceError(f"{'.'.join(map(str, path))} shares its line with a sequence dash")
+            self._splice(start, self._after_line(self._content_end(node)), "")
+
+    # -- internals -------------------------------------------------------------------------------------
+
+    def _is_block_parent(self, parent: MappingNode | SequenceNode | None) -> bool:
+        return isinstance(parent, MappingNode) and not parent.flow_style
+
+    def _create(self, path: Path, value: Any, before: Sequence[str] | None) -> None:
+        for depth in range(len(path) - 1, -1, -1):
+            node, parent, _key = self.find(path[:depth])
+            if node is None:
+                continue
+            nested: Any = value
+            for part in reversed(path[depth + 1 :]):
+                nested = {part: nested}
+            key = path[depth]
+            if not isinstance(key, str):
+                raise SpliceError(f"cannot create sequence item {'.'.join(map(str, path))}")
+            order = ORDER.get(key, ()) if before is None else before
+            self._insert_key(path[:depth], node, parent, key, nested, order)
+            return
+
+    def _insert_key(
+        self,
+        at: Path,
+        node: Node,
+        parent: MappingNode | SequenceNode | None,
+        key: str,
+        value: Any,
+        before: Sequence[str],
+    ) -> None:
+        value_text = render_flow(value)
+        if isinstance(node, ScalarNode) and node.value in ("", "~", "null", "Null", "NULL"):
+            self._fill_null(at, node, parent, key, value, value_text)
+            return
+        if not isinstance(node, MappingNode):
+            raise SpliceError(f"{'.'.join(map(str, at))} is not a mapping")
+        keys = [k.value for k, _v in node.value]
+        anchor = next((b for b in before if b in keys), None)
+        if node.flow_style:
+            pair = f"{flow_scalar(key)}: {value_text}"
+            if not node.value:
+                self._splice(node.start_mark.index, node.end_mark.index, "{" + pair + "}")
+            elif anchor is not None:
+                start = next(k for k, _v in node.value if k.value == anchor).start_mark.index
+                self._splice(start, start, pair + ", ")
+            else:
+                end = node.value[-1][1].end_mark.index
+                self._splice(end, end, ", " + pair)
+            return
+        indent = int(node.start_mark.column)
+        lines = render_block(key, value, indent, self.step)
+        block = "\n".join(lines) + "\n"
+        if anchor is not None:
+            key_start = next(k for k, _v in node.value if k.value == anchor).start_mark.index
+            start = self._line_start(key_start)
+            if not self.text[start:key_start].strip():
+                self._splice(self._above_comments(start), self._above_comments(start), block)
+                return
+        self._insert_at(self._after_line(self._content_end(node)), block)
+
+    def _insert_at(self, index: int, block: str) -> None:
+        self._splice(index, index, block)
+
+    def _above_comments(self, line_start: int) -> int:
+        """Move a line start up over the comment lines directly above it."""
+        while line_start > 0:
+            prev = self._line_start(line_start - 1)
+            if self.text[prev:line_start].strip().startswith("#"):
+                line_start = prev
+            else:
+                break
+        return line_start
+
+    def _fill_null(
+        self,
+        at: Path,
+        node: ScalarNode,
+        parent: MappingNode | SequenceNode | None,
+        key: str,
+        value: Any,
+        value_text: str,
+    ) -> None:
+        pair = "{" + f"{flow_scalar(key)}: {value_text}" + "}"
+        if node.end_mark.index > node.start_mark.index:
+            self._splice(node.start_mark.index, node.end_mark.index, pair)
+            return
+        if not isinstance(parent, MappingNode) or not at:
+            raise SpliceError(f"cannot fill the empty value at {'.'.join(map(str, at))}")
+        key_node = next(k for k, v in parent.value if v is node or k.value == at[-1])
+        colon = self.text.index(":", key_node.end_mark.index)
+        self._splice(colon + 1, colon + 1, " " + pair)
+
+    def _sync_mapping(self, path: Path, wanted: Mapping[str, Any]) -> None:
+        node, _parent, _key = self.find(path)
+        assert isinstance(node, MappingNode)
+        have = {k.value: _plain_node(v) for k, v in node.value}
+        order = list(wanted)
+        for i, key in enumerate(order):
+            if key not in have:
+                later = [k for k in order[i + 1 :] if k in have]
+                self.set((*path, key), wanted[key], before=later)
+        for key in order:
+            if key in have and have[key] != wanted[key]:
+                self.set((*path, key), wanted[key])
+        for key in have:
+            if key not in wanted:
+                self.delete((*path, key))
+
+    def _replace_key(self, path: Path, value: Any) -> None:
+        """Re-render one key of a block mapping in place (its old lines go, new lines take their spot)."""
+        node, parent, key_node = self.find(path)
+        if node is None or key_node is None or not isinstance(parent, MappingNode) or parent.flow_style:
+            raise SpliceError(f"cannot re-render {'.'.join(map(str, path))}")
+        start = self._line_start(key_node.start_mark.index)
+        prefix = self.text[start : key_node.start_mark.index]
+        if prefix.strip() not in ("", "-"):
+            raise SpliceError(f"{'.'.join(map(str, path))} shares its line with other content")
+        indent = int(key_node.start_mark.column)
+        lines = render_block(str(path[-1]), value, indent, self.step)
+        if prefix.strip() == "-":
+            lines[0] = prefix + lines[0][indent:]
+        self._splice(start, self._after_line(self._content_end(node)), "\n".join(lines) + "\n")
+
+    def _flow_to_block(self, path: Path, value: Mapping[str, Any]) -> None:
+        """`key: {}` (flow) becoming a non-empty mapping: the flow token goes, block lines follow the key."""
+        node, _parent, key_node = self.find(path)
+        assert node is not None and key_node is not None
+        if node.end_mark.line != key_node.start_mark.line:
+            raise SpliceError(f"{'.'.join(map(str, path))} spans several lines")
+        start = node.start_mark.index
+        while start > 0 and self.text[start - 1] == " ":
+            start -= 1
+        self._splice(start, node.end_mark.index, "")
+        indent = int(key_node.start_mark.column) + self.step
+        lines: list[str] = []
+        for k, v in value.items():
+            lines.extend(render_block(str(k), v, indent, self.step))
+        self._insert_at(self._after_line(key_node.start_mark.index), "\n".join(lines) + "\n")
+
+    def _delete_flow(self, parent: MappingNode, key_node: Node, node: Node) -> None:
+        index = next(i for i, (k, _v) in enumerate(parent.value) if k is key_node)
+        start, end = key_node.start_mark.index, node.end_mark.index
+        if len(parent.value) == 1:
+            self._splice(parent.start_mark.index, parent.end_mark.index, "{}")
+        elif index + 1 < len(parent.value):
+            self._splice(start, parent.value[index + 1][0].start_mark.index, "")
+        else:
+            prev_end = parent.value[index - 1][1].end_mark.index
+            self._splice(prev_end, end, "")
+
+    def _replace_parent_with_empty(self, path: Path) -> None:
+        node, parent, key_node = self.find(path)
+        if node is None or key_node is None or not isinstance(parent, MappingNode) or parent.flow_style:
+            raise SpliceError(f"cannot empty {'.'.join(map(str, path))}")
+        first_line = self._line_start(node.start_mark.index)
+        self._splice(first_line, self._after_line(self._content_end(node)), "")
+        colon = self.text.index(":", key_node.end_mark.index)
+        self._splice(colon + 1, colon + 1, " {}")
+
+
+def edit_values(spec: SpecText, path: Path, wanted: Mapping[str, Any]) -> None:
+    """Set the mapping at `path` to `wanted`, keeping untouched keys byte-for-byte when possible.
+
+    When a splice fails or the re-parsed data differs, the block at `path` alone is re-rendered."""
+    before = spec.text
+    try:
+        spec.set(path, dict(wanted))
+        if _get(spec.data(), path) == dict(wanted):
+            return
+    except (SpliceError, InputError, StopIteration, ValueError):
+        pass
+    spec.text = before
+    spec._replace_key(path, dict(wanted))
+    if _get(spec.data(), path) != dict(wanted):
+        raise SpliceError(f"could not rewrite {'.'.join(map(str, path))} in {spec.filename}")
+
+
+def _get(data: Any, path: Path) -> Any:
+    for step in path:
+        if isinstance(data, Mapping) and step in data:
+            data = data[step]
+        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            data = data[step]
+        else:
+            return None
+    return data
+
+
+def version_style(spec: SpecText) -> str:
+    """The quote style of the fleet's version pin (`"` when it is plain: a version must stay a string)."""
+    node, _parent, _key = spec.find(("spec", "bigbang", "version"))
+    style = node.style if isinstance(node, ScalarNode) else None
+    return style if style in ('"', "'") else '"'
+
+
+def pin_fleet(spec: SpecText, version: str) -> int:
+    """Set `spec.bigbang.version`; returns the line edited."""
+    path: Path = ("spec", "bigbang", "version")
+    spec.set(path, Quoted(version, version_style(spec)))
+    return spec.line_of(path)
+
+
+def pin_environment(spec: SpecText, environment: str, version: str) -> int:
+    """Set `spec.environments.<environment>.bigbang.version`, creating the blocks it needs."""
+    path: Path = ("spec", "environments", environment, "bigbang", "version")
+    spec.set(path, Quoted(version, version_style(spec)))
+    return spec.line_of(path)
+
+
+def pin_cluster(spec: SpecText, index: int, version: str) -> int:
+    """Set `spec.clusters[index].bigbang.version` (next to the cluster's environment)."""
+    path: Path = ("spec", "clusters", index, "bigbang", "version")
+    spec.set(path, Quoted(version, version_style(spec)))
+    return spec.line_of(path)
