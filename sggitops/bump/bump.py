@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sggitops.bigbang.catalog import load_catalog
+from sggitops.bigbang.catalog import key_of, load_catalog
 from sggitops.bigbang.version import Version, VersionError
 from sggitops.bump import spec_edit
 from sggitops.bump.check import check_values, rendered_diff
@@ -149,7 +149,7 @@ def plan_bump(
         spec.set(("spec", "choices", change.field), change.after)
         warnings.append(f"choices.{change.field}: {change.before} -> {change.after} ({change.reason})")
     for migrated in blocks:
-        spec_edit.edit_values(spec, migrated.block.path, migrated.values)
+        spec_edit.edit_values(spec, migrated.block.path, migrated.values, _renames(migrated))
     parse_spec(spec.text, SPEC_FILE)  # the edited spec must still be a valid platform
     notes = tuple(_with_after_lines(spec, notes_before))
     warnings.extend(block_warnings)
@@ -168,6 +168,18 @@ def plan_bump(
         warnings=tuple(warnings),
         source=source,
     )
+
+
+def _renames(migrated: BlockMigration) -> list[tuple[tuple[str | int, ...], str, str]]:
+    """Key moves within one parent mapping (istio -> istioCRDs, addons.anchore -> addons.anchoreEnterprise)."""
+    out: list[tuple[tuple[str | int, ...], str, str]] = []
+    for m in migrated.migrations:
+        if m.path_after is None:
+            continue
+        old, new = _split(key_of(m.path_before)), _split(key_of(m.path_after))
+        if old != new and old[:-1] == new[:-1]:
+            out.append(((*migrated.block.path, *old[:-1]), old[-1], new[-1]))
+    return out
 
 
 def _split(dotted: str) -> tuple[str, ...]:

@@ -115,6 +115,9 @@ class SpecText:
         self.text = text
         self.filename = filename
         self.step = self._detect_step()
+        self.renames: set[tuple[Path, str, str]] = (
+            set()
+        )  # (mapping path, old key, new key) to rename in place
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -365,17 +368,52 @@ class SpecText:
         node, _parent, _key = self.find(path)
         assert isinstance(node, MappingNode)
         have = {k.value: _plain_node(v) for k, v in node.value}
+        for new_key in [k for k in wanted if k not in have]:
+            old_key = next(
+                (
+                    k
+                    for k in have
+                    if k not in wanted and (path, k, new_key) in self.renames and have[k] == wanted[new_key]
+                ),
+                None,
+            )
+            if old_key is not None:  # a rename (anchore -> anchoreEnterprise): only the key token changes
+                self._rename((*path, old_key), new_key)
+                have[new_key] = have.pop(old_key)
         order = list(wanted)
         for i, key in enumerate(order):
             if key not in have:
-                later = [k for k in order[i + 1 :] if k in have]
-                self.set((*path, key), wanted[key], before=later)
+                earlier = [k for k in order[:i] if k in have]
+                if earlier:
+                    self._insert_after(path, earlier[-1], key, wanted[key])
+                else:
+                    self.set((*path, key), wanted[key], before=[k for k in order[i + 1 :] if k in have])
+                have[key] = wanted[key]
         for key in order:
             if key in have and have[key] != wanted[key]:
                 self.set((*path, key), wanted[key])
         for key in have:
             if key not in wanted:
                 self.delete((*path, key))
+
+    def _insert_after(self, path: Path, sibling: str, key: str, value: Any) -> None:
+        """A new key right after `sibling`'s value in the mapping at `path`."""
+        node, _parent, _key = self.find(path)
+        if not isinstance(node, MappingNode):
+            raise SpliceError(f"{'.'.join(map(str, path))} is not a mapping")
+        value_node = next(v for k, v in node.value if k.value == sibling)
+        if node.flow_style:
+            end = value_node.end_mark.index
+            self._splice(end, end, f", {flow_scalar(key)}: {render_flow(value)}")
+            return
+        lines = render_block(key, value, int(node.start_mark.column), self.step)
+        self._insert_at(self._after_line(self._content_end(value_node)), "\n".join(lines) + "\n")
+
+    def _rename(self, path: Path, new_key: str) -> None:
+        _node, _parent, key_node = self.find(path)
+        if key_node is None or not isinstance(key_node, ScalarNode):
+            raise SpliceError(f"cannot rename {'.'.join(map(str, path))}")
+        self._splice(key_node.start_mark.index, key_node.end_mark.index, flow_scalar(new_key))
 
     def _replace_key(self, path: Path, value: Any) -> None:
         """Re-render one key of a block mapping in place (its old lines go, new lines take their spot)."""
@@ -429,11 +467,19 @@ class SpecText:
         self._splice(colon + 1, colon + 1, " {}")
 
 
-def edit_values(spec: SpecText, path: Path, wanted: Mapping[str, Any]) -> None:
+def edit_values(
+    spec: SpecText,
+    path: Path,
+    wanted: Mapping[str, Any],
+    renames: Sequence[tuple[Path, str, str]] = (),
+) -> None:
     """Set the mapping at `path` to `wanted`, keeping untouched keys byte-for-byte when possible.
 
-    When a splice fails or the re-parsed data differs, the block at `path` alone is re-rendered."""
+    `renames` are `(mapping path, old key, new key)` moves to make by changing only the key token (the
+    value, its layout and comments stay) when the value moved unchanged. When a splice fails or the
+    re-parsed data differs, the block at `path` alone is re-rendered."""
     before = spec.text
+    spec.renames = set(renames)
     try:
         spec.set(path, dict(wanted))
         if _get(spec.data(), path) == dict(wanted):
