@@ -56,8 +56,6 @@ def ensure_clean(root: Path) -> None:
     if repo.is_dirty(index=True, working_tree=True, untracked_files=False):
         diffs = [*repo.index.diff(None), *repo.index.diff("HEAD")]
         changed = sorted({str(d.a_path or d.b_path) for d in diffs})
-            {d.a_path for d in repo.index.diff(None)} | {d.a_path for d in repo.index.diff("HEAD")}
-        )
         shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
         raise DirtyTree(
             f"the working tree has uncommitted changes ({shown}); nothing was written",
