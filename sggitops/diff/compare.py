@@ -80,8 +80,7 @@ def compare(
     assert old is not None and new is not None
     if old == new:
         return None
-    tree = DeepDiff(old, new, view="tree")
-    paths = sorted({dotted(level.path(output_format="list")) for levels in tree.values() for level in levels})
+    paths = _paths(old, new)
     values: list[ValueChange] = []
     chunks: list[str] = []
     keys = values_refs.get((rid.namespace, rid.name), set()) if rid.kind == "ConfigMap" else set()
@@ -89,18 +88,28 @@ def compare(
         old_text = (old.get("data") or {}).get(key)
         new_text = (new.get("data") or {}).get(key)
         old_values, new_values = parse_values(old_text), parse_values(new_text)
-        if old_text == new_text or old_values is None or new_values is None:
-            continue
+        if old_values is None or new_values is None:
+            continue  # not YAML mappings: left in the unified diff
         changes = diff_values(old_values, new_values)
-        values.extend(changes)
-        chunks.append(
-            f"@@ Big Bang values: data.{key} @@\n" + "".join(format_change(c) + "\n" for c in changes)
-        )
+        if changes:
+            values.extend(changes)
+            chunks.append(
+                f"@@ Big Bang values: data.{key} @@\n" + "".join(format_change(c) + "\n" for c in changes)
+            )
         old["data"] = {k: v for k, v in old["data"].items() if k != key}
         new["data"] = {k: v for k, v in new["data"].items() if k != key}
     if old != new:
         chunks.insert(0, unified(old, new, name))
-    return ResourceChange(name, "".join(chunks), tuple(paths), tuple(values))
+    if not chunks:
+        return None  # only the formatting of values files differs
+    return ResourceChange(name, "".join(chunks), paths, tuple(values))
+
+
+def _paths(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, ...]:
+    tree = DeepDiff(old, new, view="tree")
+    return tuple(
+        sorted({dotted(level.path(output_format="list")) for levels in tree.values() for level in levels})
+    )
 
 
 def unified(old: Mapping[str, Any], new: Mapping[str, Any], name: str, *, context: int = 3) -> str:
