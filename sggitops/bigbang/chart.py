@@ -122,8 +122,12 @@ def forget_loaded() -> None:
         _MEMORY.clear()
 
 
-def load_chart(version: str, *, source: str, cache_dir: Path, timeout: float = DEFAULT_TIMEOUT) -> Chart:
+def load_chart(
+    version: str, *, source: str | None, cache_dir: Path, timeout: float = DEFAULT_TIMEOUT
+) -> Chart:
     """The chart of `version`: from memory, the cache, or `source` at the tag (then cached).
+
+    `source` None reads the cache only (nothing names a Big Bang repo).
 
     Raises ChartUnavailable when the tag, the files or the source cannot be read. Thread-safe: callers
     loading the same version wait for one another; different versions load in parallel.
@@ -137,6 +141,10 @@ def load_chart(version: str, *, source: str, cache_dir: Path, timeout: float = D
             return _MEMORY[key]
         chart = _read_cache(folder, version)
         if chart is None:
+            if source is None:
+                raise ChartUnavailable(
+                    version, f"no Big Bang repo is configured and {folder} holds no copy", hint=SOURCE_HINT
+                )
             values_text, schema_text = _read_source(version, source, folder.parent, timeout)
             chart = _parse(version, values_text, schema_text, origin=source)
             _write_cache(folder, values_text, schema_text)

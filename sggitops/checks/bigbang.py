@@ -1,0 +1,557 @@
+"""bigbang/* rules: the values of every Big Bang HelmRelease, checked against the real chart of its version.
+
+A render is checked when it holds a `helm.toolkit.fluxcd.io` HelmRelease named `bigbang`. Its version is
+the `spec.ref.tag` of the GitRepository the release's chart comes from (else the spec's pin for the
+cluster). The chart (`chart/values.yaml` defaults and `chart/values.schema.json`) is read from the Big
+Bang repo at that tag (`--bigbang-repo`, `SGGITOPS_BIGBANG_REPO`, the spec's `bigbang.repo`, the
+GitRepository URL), cached per version (see sggitops.bigbang.chart). Values are merged as Helm does:
+chart defaults, then `valuesFrom` in order, then `spec.values`. Findings point at the line of the key in
+the values file a ConfigMap/Secret generator reads, else at the generator entry or the HelmRelease.
+
+Rules:
+
+`bigbang/values-schema` (error): the merged values break the version's values.schema.json; one finding
+per schema error, with the dotted values path.
+
+    PASS (3.31.0)                           FAIL (3.31.0)
+    domain: dev.acme.mil                    domain: 5
+                                            # domain: 5 is not of type 'string'
+
+`bigbang/stale-key` (error): a top-level or `addons.*` key in the repo's values (not chart defaults)
+that the version removed or renamed, with what replaced it (reported instead of the schema's
+"additional property" error for the same key).
+
+    PASS (3.31.0)                           FAIL (3.31.0)
+    alloy: {enabled: true}                  promtail: {enabled: true}
+    addons: {anchoreEnterprise: {}}         addons: {anchore: {enabled: true}}
+
+`bigbang/values-unreadable` (error): a `valuesFrom` layer that is not YAML, not a mapping, or lacks its
+key (SOPS-encrypted Secrets are skipped; missing objects are flux/values-from-missing).
+
+    PASS                                    FAIL
+    data: {values.yaml: "domain: a.mil"}    data: {values.yaml: "- a\\n- b"}
+
+`bigbang/chart-unavailable` (warning): the chart of a version could not be read from any source and is
+not cached; one warning per version, naming the source tried. The values of that version are unchecked.
+
+    PASS                                    FAIL
+    --bigbang-repo /srv/mirror/bigbang      (offline, no cache) https://repo1.dso.mil/... unreachable
+
+`bigbang/version-skew` (warning, from platform.yaml): a later environment wave (dev < staging < prod,
+then others by name) runs a newer Big Bang than an earlier one; a cluster is more than 2 minor
+releases behind the newest version of the fleet; clusters of one environment run different versions.
+
+    PASS                                    FAIL
+    dev: 3.31.0, staging: 3.30.0,           dev: 3.30.0, prod: 3.31.0
+    prod: 3.30.0                            (prod is ahead of dev)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+from jsonschema.exceptions import best_match
+from jsonschema.validators import validator_for
+
+from sggitops import yamlio
+from sggitops.bigbang.catalog import load_catalog
+from sggitops.bigbang.chart import (
+    DEFAULT_TIMEOUT,
+    SOURCE_HINT,
+    Chart,
+    ChartUnavailable,
+    chart_source,
+    load_chart,
+)
+from sggitops.bigbang.values import ValuesSource, helm_releases, merged_values, value_sources
+from sggitops.bigbang.version import Version, VersionError, minors_between
+from sggitops.checks.context import RepoContext
+from sggitops.checks.flux import Sources, is_kind, mapping, text
+from sggitops.findings import Finding, Severity
+from sggitops.resource import ResourceId
+from sggitops.spec.model import Cluster, Platform
+from sggitops.spec.resolve import cluster_version
+
+SOURCE_GROUP = "source.toolkit.fluxcd.io"
+MAX_MESSAGE = 300
+WAVES = ("dev", "staging", "prod")
+MAX_MINORS_BEHIND = 2
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Release:
+    """One Big Bang HelmRelease in one render, with what its check needs."""
+
+    root: str
+    cluster: str
+    obj: Mapping[str, Any]
+    objects: Sequence[Mapping[str, Any]]
+    version: str
+    source: str | None  # None: nothing names a Big Bang repo (cache only)
+    git_repository: Mapping[str, Any] | None
+
+
+def check(ctx: RepoContext) -> Iterator[Finding]:
+    """Every bigbang/* finding of the repo."""
+    sources = Sources(ctx)
+    releases: list[Release] = []
+    for root in sorted(ctx.renders):
+        for obj in helm_releases(ctx.objects(root)):
+            if mapping(obj.get("metadata")).get("name") != "bigbang":
+                continue
+            release = _release(ctx, root, obj)
+            if release.version:
+                releases.append(release)
+                continue
+            yield _at(
+                sources.place(obj, root).at("spec", "chart"),
+                "bigbang/chart-unavailable",
+                Severity.WARNING,
+                "cannot tell the Big Bang version: the chart's GitRepository has no spec.ref.tag and "
+                "the spec has no pin for this cluster; its values are not checked",
+                "pin Big Bang by tag (spec.ref.tag: 3.31.0)",
+                release,
+            )
+    charts = _load_charts(ctx, releases)
+    validators: dict[str, Any] = {}
+    for (version, source), loaded in sorted(charts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        if isinstance(loaded, ChartUnavailable):
+            yield _unavailable(
+                sources, version, source, loaded, [r for r in releases if r.version == version]
+            )
+    for release in releases:
+        loaded = charts[(release.version, release.source)]
+        if isinstance(loaded, Chart):
+            if release.version not in validators:
+                cls = validator_for(loaded.schema, default=Draft202012Validator)
+                validators[release.version] = cls(loaded.schema)
+            yield from _check_values(ctx, sources, release, loaded, validators[release.version])
+    if ctx.platform is not None and ctx.options.get("repo_level", True):
+        yield from skew_findings(ctx.platform)
+
+
+def _release(ctx: RepoContext, root: str, obj: Mapping[str, Any]) -> Release:
+    target = ctx.targets.get(root)
+    cluster = target.cluster if target is not None else root
+    ref = mapping(mapping(mapping(obj.get("spec")).get("chart")).get("spec")).get("sourceRef")
+    repo_name = text(mapping(ref).get("name")) or "bigbang"
+    git_repository = next(
+        (
+            o
+            for o in ctx.objects(root)
+            if is_kind(o, SOURCE_GROUP, "GitRepository")
+            and mapping(o.get("metadata")).get("name") == repo_name
+        ),
+        None,
+    )
+    spec = mapping(git_repository.get("spec")) if git_repository is not None else {}
+    version = text(mapping(spec.get("ref")).get("tag"))
+    if not version and ctx.platform is not None:
+        try:
+            version = cluster_version(ctx.platform, cluster)
+        except KeyError:
+            version = ""
+    found = chart_source(
+        ctx.options.get("bigbang_repo"),
+        spec_repo=ctx.platform.bigbang.repo if ctx.platform is not None else None,
+        render_url=text(spec.get("url")) or None,
+    )
+    return Release(
+        root,
+        cluster,
+        obj,
+        ctx.objects(root),
+        version,
+        found.location if found else None,
+        git_repository,
+    )
+
+
+def _load_charts(
+    ctx: RepoContext, releases: Sequence[Release]
+) -> dict[tuple[str, str | None], Chart | ChartUnavailable]:
+    """One load per (version, source), in parallel (remote fetches are slow, the loader is thread-safe)."""
+    cache_dir = Path(ctx.options.get("cache_dir") or ctx.repo / ".sggitops-cache")
+    timeout = float(ctx.options.get("bigbang_timeout") or DEFAULT_TIMEOUT)
+    wanted = sorted({(r.version, r.source) for r in releases}, key=lambda k: (k[0], k[1] or ""))
+
+    def one(key: tuple[str, str | None]) -> Chart | ChartUnavailable:
+        try:
+            return load_chart(key[0], source=key[1], cache_dir=cache_dir, timeout=timeout)
+        except ChartUnavailable as err:
+            return err
+
+    if not wanted:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(8, len(wanted))) as pool:
+        return dict(zip(wanted, pool.map(one, wanted), strict=True))
+
+
+def _unavailable(
+    sources: Sources, version: str, source: str | None, err: ChartUnavailable, releases: list[Release]
+) -> Finding:
+    first = releases[0]
+    where = (
+        sources.place(first.git_repository, first.root).at("spec", "ref", "tag")
+        if first.git_repository is not None
+        else sources.place(first.obj, first.root).at("spec", "chart")
+    )
+    clusters = sorted({r.cluster for r in releases if r.source == source})
+    reason = err.reason if source is None or source in err.reason else f"{source}: {err.reason}"
+    hint = err.hint if SOURCE_HINT in err.hint else "; ".join(h for h in (err.hint, SOURCE_HINT) if h)
+    return Finding(
+        *where,
+        "bigbang/chart-unavailable",
+        Severity.WARNING,
+        f"Big Bang {version} chart could not be read: {reason}; "
+        f"the values of {', '.join(clusters)} are not checked against its schema",
+        hint=hint,
+        cluster=clusters[0],  # a cluster, so every shard that renders it keeps the warning
+        resource=str(ResourceId.of(first.obj)),
+    )
+
+
+def _at(
+    where: tuple[str, int, int], rule: str, severity: Severity, message: str, hint: str, release: Release
+) -> Finding:
+    return Finding(
+        *where,
+        rule,
+        severity,
+        message,
+        hint=hint,
+        cluster=release.cluster,
+        resource=str(ResourceId.of(release.obj)),
+    )
+
+
+# --- values ---------------------------------------------------------------------------------------
+
+
+def _check_values(
+    ctx: RepoContext, sources: Sources, release: Release, loaded: Chart, validator: Any
+) -> Iterator[Finding]:
+    layers = value_sources(release.obj, release.objects)
+    locator = _Locator(ctx, sources, release, layers)
+    readable: list[ValuesSource] = []
+    for layer in layers:
+        if not layer.found:
+            continue  # flux/values-from-missing
+        if layer.problem and not _encrypted(release.objects, layer):
+            yield _at(
+                locator.layer_position(layer),
+                "bigbang/values-unreadable",
+                Severity.ERROR,
+                f"{layer.kind} {layer.name} key {layer.key!r} {layer.problem}",
+                "it must hold a YAML mapping of Big Bang values",
+                release,
+            )
+        elif not layer.problem:
+            readable.append(layer)
+    stale: list[Path_] = []
+    for layer, path, hint in _stale_keys(readable, release.version):
+        if path not in stale:
+            stale.append(path)
+        yield _at(
+            locator.key_position(path, layer),
+            "bigbang/stale-key",
+            Severity.ERROR,
+            f"{_dotted(path)} is not a values key of Big Bang {release.version}",
+            hint,
+            release,
+        )
+    merged = merged_values(loaded.values, readable)
+    for path, message in _schema_errors(validator, merged):
+        if any(path[: len(s)] == s for s in stale):
+            continue
+        yield _at(
+            locator.key_position(path),
+            "bigbang/values-schema",
+            Severity.ERROR,
+            f"{_dotted(path) or '(root)'}: {message} (values.schema.json of Big Bang {release.version})",
+            "fix the value, or see the chart's values.schema.json at that tag",
+            release,
+        )
+
+
+def _encrypted(objects: Sequence[Mapping[str, Any]], layer: ValuesSource) -> bool:
+    return any(
+        o.get("kind") == layer.kind and mapping(o.get("metadata")).get("name") == layer.name and "sops" in o
+        for o in objects
+    )
+
+
+def _stale_keys(layers: Sequence[ValuesSource], version: str) -> Iterator[tuple[ValuesSource, Path_, str]]:
+    """(layer, path, hint) for every top-level or addons.* key (or restricted sub-key) gone in `version`."""
+    catalog = load_catalog()
+    try:
+        catalog.check_version(version)
+    except VersionError:
+        return  # a version the catalog does not know: the schema alone decides
+    for layer in layers:
+        gone: list[Path_] = []
+        for path in _candidate_paths(layer.values):
+            if any(path[: len(g)] == g for g in gone):
+                continue  # below a key already reported
+            status = catalog.key_status(".".join(str(p) for p in path), version)
+            if status is None or status.exists:
+                continue
+            gone.append(path)
+            hint = status.hint
+            if status.replaced_by and not any(r in hint for r in status.replaced_by):
+                hint = f"{hint}; use {', '.join(status.replaced_by)}" if hint else f"use {status.replaced_by}"
+            yield layer, path, hint or f"{status.key} does not exist in Big Bang {version}"
+
+
+def _candidate_paths(values: Mapping[str, Any]) -> Iterator[Path_]:
+    """Top-level keys, addons.* keys, and one level below each (for keys that only allow some children)."""
+    for key, value in values.items():
+        if value is None:
+            continue  # a null deletes the key: harmless
+        if key == "addons" and isinstance(value, Mapping):
+            for name, sub in value.items():
+                if sub is not None:
+                    yield from _with_children(("addons", str(name)), sub)
+        else:
+            yield from _with_children((str(key),), value)
+
+
+def _with_children(path: Path_, value: Any) -> Iterator[Path_]:
+    yield path
+    if isinstance(value, Mapping):
+        for child, sub in value.items():
+            if sub is not None:
+                yield (*path, str(child))
+
+
+def _schema_errors(validator: Any, values: Mapping[str, Any]) -> Iterator[tuple[Path_, str]]:
+    """(values path, message) per schema error; an additionalProperties error gives one per unknown key."""
+    errors = sorted(validator.iter_errors(values), key=lambda e: [str(p) for p in e.absolute_path])
+    for error in errors:
+        path: Path_ = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+            for extra in _extras(error):
+                yield (*path, extra), f"unknown key {extra!r} (additional properties are not allowed here)"
+            continue
+        best = _best(error)
+        yield tuple(best.absolute_path), _short(best.message)
+
+
+def _extras(error: ValidationError) -> list[str]:
+    schema = mapping(error.schema)
+    known = set(mapping(schema.get("properties")))
+    patterns = [re.compile(p) for p in mapping(schema.get("patternProperties"))]
+    return [
+        str(k)
+        for k in mapping(error.instance)
+        if k not in known and not any(p.search(str(k)) for p in patterns)
+    ]
+
+
+def _best(error: ValidationError) -> ValidationError:
+    """For anyOf/oneOf, the most relevant sub-error (its message names the real problem)."""
+    if error.context:
+        found: ValidationError | None = best_match(error.context)
+        if found is not None:
+            return found
+    return error
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
+
+
+def _dotted(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+# --- positions ------------------------------------------------------------------------------------
+
+
+class _Locator:
+    """Where a values key is written: the values file a generator reads, else the generator or release."""
+
+    def __init__(self, ctx: RepoContext, sources: Sources, release: Release, layers: list[ValuesSource]):
+        self.ctx = ctx
+        self.sources = sources
+        self.release = release
+        self.layers = layers
+        self._docs: dict[int, tuple[Any, tuple[str, int, int]]] = {}
+
+    def key_position(self, path: Path_, layer: ValuesSource | None = None) -> tuple[str, int, int]:
+        """The line of `path` in `layer` (or in the last layer defining most of the path)."""
+        candidates = [layer] if layer is not None else list(reversed(self.layers))
+        best: tuple[int, ValuesSource] | None = None
+        for item in candidates:
+            depth = _depth(item.values, path)
+            if depth and (best is None or depth > best[0]):
+                best = (depth, item)
+        if best is None:
+            return self.sources.place(self.release.obj, self.release.root).at("spec", "valuesFrom")
+        node, where = self._document(best[1])
+        if node is None:
+            return where
+        prefix = ("spec", "values") if best[1].kind == "inline" else ()
+        return (where[0], *yamlio.locate(node, (*prefix, *path[: best[0]])))
+
+    def layer_position(self, layer: ValuesSource) -> tuple[str, int, int]:
+        return self._document(layer)[1]
+
+    def _document(self, layer: ValuesSource) -> tuple[Any, tuple[str, int, int]]:
+        """(YAML node holding the layer's values, or None; position of the file or its generator)."""
+        key = id(layer)
+        if key not in self._docs:
+            self._docs[key] = self._find(layer)
+        return self._docs[key]
+
+    def _find(self, layer: ValuesSource) -> tuple[Any, tuple[str, int, int]]:
+        if layer.kind == "inline":
+            placed = self.sources.place(self.release.obj, self.release.root)
+            return placed.node, (placed.file, placed.line, placed.col)
+        namespace = mapping(self.release.obj.get("metadata")).get("namespace")
+        rid = ResourceId("", layer.kind, text(namespace), layer.name)
+        where = self.ctx.locate(rid, self.release.root)
+        file = self._generator_file(where, layer)
+        if file is None:
+            return None, where
+        docs = self.sources.documents(file)
+        if not docs or len(docs) != 1 or not isinstance(docs[0], Mapping):
+            return None, (file, 1, 1)
+        return docs[0], (file, 1, 1)
+
+    def _generator_file(self, where: tuple[str, int, int], layer: ValuesSource) -> str | None:
+        """The repo file of the generator entry at `where` that provides `layer.key`."""
+        kfile, line, col = where
+        docs = self.sources.documents(kfile) if kfile else None
+        doc = docs[0] if docs and isinstance(docs[0], Mapping) else None
+        field = "configMapGenerator" if layer.kind == "ConfigMap" else "secretGenerator"
+        seq = doc.get(field) if doc is not None else None
+        if not isinstance(seq, list):
+            return None
+        for i, item in enumerate(seq):
+            if yamlio.position(seq, i) != (line, col) or not isinstance(item, Mapping):
+                continue
+            for entry in item.get("files") or ():
+                name, _, rel = str(entry).rpartition("=")
+                if (name or Path(rel).name) == layer.key:
+                    base = Path(kfile).parent
+                    return (base / rel).as_posix() if base != Path(".") else rel
+        return None
+
+
+def _depth(values: Mapping[str, Any], path: Path_) -> int:
+    """How many leading steps of `path` exist in `values`."""
+    node: Any = values
+    for i, step in enumerate(path):
+        if isinstance(node, Mapping) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        else:
+            return i
+    return len(path)
+
+
+# --- version skew (from the spec) -----------------------------------------------------------------
+
+
+def skew_findings(platform: Platform) -> Iterator[Finding]:
+    """bigbang/version-skew: waves out of order, clusters far behind, one environment on several versions."""
+    versions: dict[str, Version] = {}
+    for cluster in platform.clusters:
+        try:
+            versions[cluster.name] = Version.parse(cluster_version(platform, cluster.name))
+        except VersionError:
+            continue  # spec/version reports it
+    if not versions:
+        return
+    by_env: dict[str, list[Cluster]] = {}
+    for cluster in platform.clusters:
+        if cluster.name in versions:
+            by_env.setdefault(cluster.environment, []).append(cluster)
+    yield from _wave_order(platform, by_env, versions)
+    yield from _behind(platform, versions)
+    yield from _mixed(platform, by_env, versions)
+
+
+def _wave_rank(environment: str) -> tuple[int, str]:
+    return (WAVES.index(environment), "") if environment in WAVES else (len(WAVES), environment)
+
+
+def _skew(platform: Platform, cluster: Cluster, message: str, hint: str) -> Finding:
+    loc = cluster.location
+    file, line, col = (loc.file, loc.line, loc.col) if loc is not None else (platform.source, 1, 1)
+    return Finding(
+        file, line, col, "bigbang/version-skew", Severity.WARNING, message, hint=hint, cluster=cluster.name
+    )
+
+
+def _wave_order(
+    platform: Platform, by_env: dict[str, list[Cluster]], versions: dict[str, Version]
+) -> Iterator[Finding]:
+    order = sorted(by_env, key=_wave_rank)
+    newest = {env: max(versions[c.name] for c in by_env[env]) for env in order}
+    for i, env in enumerate(order):
+        behind = [e for e in order[:i] if newest[e] < newest[env]]
+        if not behind:
+            continue
+        ahead = next(c for c in by_env[env] if versions[c.name] == newest[env])
+        earlier = ", ".join(f"{e} ({newest[e]})" for e in behind)
+        yield _skew(
+            platform,
+            ahead,
+            f"environment {env} runs Big Bang {newest[env]}, ahead of the earlier wave(s) {earlier}",
+            f"roll out {' -> '.join(WAVES)}: bump the earlier environments first, or pin {env} back",
+        )
+
+
+def _behind(platform: Platform, versions: dict[str, Version]) -> Iterator[Finding]:
+    newest = max(versions.values())
+    last_minor = load_catalog().last_minor
+    for cluster in platform.clusters:
+        version = versions.get(cluster.name)
+        if version is None or version.minor_release >= newest.minor_release:
+            continue
+        try:
+            gap = len(minors_between(version, newest, last_minor=last_minor)) + 1
+        except VersionError:
+            continue
+        if gap > MAX_MINORS_BEHIND:
+            yield _skew(
+                platform,
+                cluster,
+                f"cluster {cluster.name} runs Big Bang {version}, {gap} minor releases behind the "
+                f"fleet's newest {newest}",
+                f"bump it (sggitops bump bigbang {newest} --cluster {cluster.name}); Big Bang supports "
+                "upgrades across few minor releases at a time",
+            )
+
+
+def _mixed(
+    platform: Platform, by_env: dict[str, list[Cluster]], versions: dict[str, Version]
+) -> Iterator[Finding]:
+    for env in sorted(by_env, key=_wave_rank):
+        clusters = by_env[env]
+        found = sorted({versions[c.name] for c in clusters})
+        if len(found) < 2:
+            continue
+        listing = "; ".join(
+            f"{v}: {', '.join(c.name for c in clusters if versions[c.name] == v)}" for v in found
+        )
+        odd = next(c for c in clusters if versions[c.name] != found[-1])
+        yield _skew(
+            platform,
+            odd,
+            f"environment {env} runs several Big Bang versions ({listing})",
+            f"pin the version on the environment (environments.{env}.bigbang.version) so a wave moves together",
+        )
