@@ -123,9 +123,8 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
     validators: dict[str, Any] = {}
     for (version, source), loaded in sorted(charts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         if isinstance(loaded, ChartUnavailable):
-            yield _unavailable(
-                sources, version, source, loaded, [r for r in releases if r.version == version]
-            )
+            affected = [r for r in releases if (r.version, r.source) == (version, source)]
+            yield _unavailable(sources, version, source, loaded, affected)
     for release in releases:
         loaded = charts[(release.version, release.source)]
         if isinstance(loaded, Chart):
@@ -203,7 +202,8 @@ def _unavailable(
         if first.git_repository is not None
         else sources.place(first.obj, first.root).at("spec", "chart")
     )
-    clusters = sorted({r.cluster for r in releases if r.source == source})
+    clusters = sorted({r.cluster for r in releases})
+    named = ", ".join(clusters[:5]) + (f" and {len(clusters) - 5} more" if len(clusters) > 5 else "")
     reason = err.reason if source is None or source in err.reason else f"{source}: {err.reason}"
     hint = err.hint if SOURCE_HINT in err.hint else "; ".join(h for h in (err.hint, SOURCE_HINT) if h)
     return Finding(
@@ -211,7 +211,7 @@ def _unavailable(
         "bigbang/chart-unavailable",
         Severity.WARNING,
         f"Big Bang {version} chart could not be read: {reason}; "
-        f"the values of {', '.join(clusters)} are not checked against its schema",
+        f"the values of {named} are not checked against its schema",
         hint=hint,
         cluster=clusters[0],  # a cluster, so every shard that renders it keeps the warning
         resource=str(ResourceId.of(first.obj)),
