@@ -30,6 +30,7 @@ from sggitops.bump.plan import (
     resolve_scopes,
     skipped_minors,
 )
+from sggitops.bump.yamltext import Quoted
 from sggitops.errors import GenerateConflict
 from sggitops.generate import write
 from sggitops.generate.plan import SPEC_FILE, plan
@@ -144,7 +145,7 @@ def plan_bump(
     spec = spec_edit.SpecText(text, SPEC_FILE)
     notes_before = _notes_before(spec, blocks)
     for scope in scopes:
-        spec.set(scope.path, spec_edit.Quoted(target, spec_edit.version_style(spec)))
+        spec.set(scope.path, Quoted(target, spec_edit.version_style(spec)))
     for change in choice_changes:
         spec.set(("spec", "choices", change.field), change.after)
         warnings.append(f"choices.{change.field}: {change.before} -> {change.after} ({change.reason})")

@@ -12,7 +12,6 @@ re-parsed and checked against the data it was meant to produce; when a splice ca
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,11 +20,10 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from sggitops import yamlio
+from sggitops.bump.yamltext import Quoted, flow_scalar, render_block, render_flow
 from sggitops.errors import InputError, Location
-from sggitops.yamlemit import scalar as emit_scalar
 
 Path = tuple[str | int, ...]
-_FLOW_UNSAFE = re.compile(r"[{}\[\],]|: | #|^[-?:!&*|>'\"%@`]")
 
 
 ORDER: dict[str, tuple[str, ...]] = {
@@ -36,70 +34,8 @@ ORDER: dict[str, tuple[str, ...]] = {
 }
 
 
-class Quoted(str):
-    """A string scalar written in quotes (`style` '"' or "'"), like the version pins around it."""
-
-    style = '"'
-
-    def __new__(cls, text: str, style: str = '"') -> Quoted:
-        self = super().__new__(cls, text)
-        self.style = style
-        return self
-
-
 class SpliceError(Exception):
     """A splice this module does not know how to make; the caller re-renders the enclosing block."""
-
-
-def flow_scalar(value: Any) -> str:
-    """A scalar as YAML text that is safe in both block and flow context (same data when read back)."""
-    if isinstance(value, Quoted):
-        return json.dumps(str(value)) if value.style == '"' else "'" + value.replace("'", "''") + "'"
-    if isinstance(value, str):
-        text = emit_scalar(value)
-        if text.startswith(("'", '"')):
-            return text
-        return json.dumps(value) if _FLOW_UNSAFE.search(text) else text
-    return emit_scalar(value)
-
-
-def render_flow(value: Any) -> str:
-    """A value in YAML flow style on one line."""
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{flow_scalar(str(k))}: {render_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(render_flow(v) for v in value) + "]"
-    return flow_scalar(value)
-
-
-def render_block(key: str, value: Any, indent: int, step: int) -> list[str]:
-    """`key: value` as block lines at `indent` (mappings nested by `step`, simple lists in flow style)."""
-    pad = " " * indent
-    head = f"{pad}{flow_scalar(key)}:"
-    if isinstance(value, Mapping) and value:
-        lines = [head]
-        for k, v in value.items():
-            lines.extend(render_block(str(k), v, indent + step, step))
-        return lines
-    if isinstance(value, (list, tuple)) and any(isinstance(v, (Mapping, list, tuple)) for v in value):
-        lines = [head]
-        for item in value:
-            item_lines = (
-                render_block_item(item, indent + step, step) if isinstance(item, Mapping) and item else None
-            )
-            lines.extend(item_lines or [f"{pad}{' ' * step}- {render_flow(item)}"])
-        return lines
-    return [f"{head} {render_flow(value)}"]
-
-
-def render_block_item(item: Mapping[str, Any], dash_indent: int, step: int) -> list[str]:
-    """A mapping as one `- ` item of a block sequence."""
-    lines: list[str] = []
-    for k, v in item.items():
-        lines.extend(render_block(str(k), v, dash_indent + 2, step))
-    first = lines[0]
-    lines[0] = " " * dash_indent + "- " + first[dash_indent + 2 :]
-    return lines
 
 
 def _plain_node(node: Node) -> Any:
