@@ -72,7 +72,10 @@ def copy_tree(src: Path, dst: Path) -> None:
                 if line.strip() and not line.lstrip().startswith("#"):
                     target = dst / line.strip()
                     assert target.exists(), f"{DELETE_LIST}: {line.strip()} does not exist to delete"
-                    shutil.rmtree(target) if target.is_dir() else target.unlink()
+                    if target.is_dir():
+                        shutil.rmtree(target)
+                    else:
+                        target.unlink()
         else:
             (dst / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, dst / rel)
