@@ -82,7 +82,7 @@ SOURCE_GROUP = "source.toolkit.fluxcd.io"
 MAX_MESSAGE = 300
 WAVES = ("dev", "staging", "prod")
 MAX_MINORS_BEHIND = 2
-Path_ = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 
 
 @dataclass
@@ -255,7 +255,7 @@ def _check_values(
             )
         elif not layer.problem:
             readable.append(layer)
-    stale: list[Path_] = []
+    stale: list[KeyPath] = []
     for layer, path, hint in _stale_keys(readable, release.version):
         if path not in stale:
             stale.append(path)
@@ -288,7 +288,7 @@ def _encrypted(objects: Sequence[Mapping[str, Any]], layer: ValuesSource) -> boo
     )
 
 
-def _stale_keys(layers: Sequence[ValuesSource], version: str) -> Iterator[tuple[ValuesSource, Path_, str]]:
+def _stale_keys(layers: Sequence[ValuesSource], version: str) -> Iterator[tuple[ValuesSource, KeyPath, str]]:
     """(layer, path, hint) for every top-level or addons.* key (or restricted sub-key) gone in `version`."""
     catalog = load_catalog()
     try:
@@ -296,7 +296,7 @@ def _stale_keys(layers: Sequence[ValuesSource], version: str) -> Iterator[tuple[
     except VersionError:
         return  # a version the catalog does not know: the schema alone decides
     for layer in layers:
-        gone: list[Path_] = []
+        gone: list[KeyPath] = []
         for path in _candidate_paths(layer.values):
             if any(path[: len(g)] == g for g in gone):
                 continue  # below a key already reported
@@ -310,7 +310,7 @@ def _stale_keys(layers: Sequence[ValuesSource], version: str) -> Iterator[tuple[
             yield layer, path, hint or f"{status.key} does not exist in Big Bang {version}"
 
 
-def _candidate_paths(values: Mapping[str, Any]) -> Iterator[Path_]:
+def _candidate_paths(values: Mapping[str, Any]) -> Iterator[KeyPath]:
     """Top-level keys, addons.* keys, and one level below each (for keys that only allow some children)."""
     for key, value in values.items():
         if value is None:
@@ -323,7 +323,7 @@ def _candidate_paths(values: Mapping[str, Any]) -> Iterator[Path_]:
             yield from _with_children((str(key),), value)
 
 
-def _with_children(path: Path_, value: Any) -> Iterator[Path_]:
+def _with_children(path: KeyPath, value: Any) -> Iterator[KeyPath]:
     yield path
     if isinstance(value, Mapping):
         for child, sub in value.items():
@@ -331,11 +331,11 @@ def _with_children(path: Path_, value: Any) -> Iterator[Path_]:
                 yield (*path, str(child))
 
 
-def _schema_errors(validator: Any, values: Mapping[str, Any]) -> Iterator[tuple[Path_, str]]:
+def _schema_errors(validator: Any, values: Mapping[str, Any]) -> Iterator[tuple[KeyPath, str]]:
     """(values path, message) per schema error; an additionalProperties error gives one per unknown key."""
     errors = sorted(validator.iter_errors(values), key=lambda e: [str(p) for p in e.absolute_path])
     for error in errors:
-        path: Path_ = tuple(error.absolute_path)
+        path: KeyPath = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
             for extra in _extras(error):
                 yield (*path, extra), f"unknown key {extra!r} (additional properties are not allowed here)"
@@ -368,7 +368,7 @@ def _short(message: str) -> str:
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
 
 
-def _dotted(path: Path_) -> str:
+def _dotted(path: KeyPath) -> str:
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -388,7 +388,7 @@ class _Locator:
         self.layers = layers
         self._docs: dict[int, tuple[Any, tuple[str, int, int]]] = {}
 
-    def key_position(self, path: Path_, layer: ValuesSource | None = None) -> tuple[str, int, int]:
+    def key_position(self, path: KeyPath, layer: ValuesSource | None = None) -> tuple[str, int, int]:
         """The line of `path` in `layer` (or in the last layer defining most of the path)."""
         candidates = [layer] if layer is not None else list(reversed(self.layers))
         best: tuple[int, ValuesSource] | None = None
@@ -449,7 +449,7 @@ class _Locator:
         return None
 
 
-def _depth(values: Mapping[str, Any], path: Path_) -> int:
+def _depth(values: Mapping[str, Any], path: KeyPath) -> int:
     """How many leading steps of `path` exist in `values`."""
     node: Any = values
     for i, step in enumerate(path):
