@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import time
 from pathlib import Path
 
@@ -170,6 +171,18 @@ def test_unreachable_remote_fails_fast(tmp_path: Path) -> None:
     assert "--bigbang-repo" in info.value.hint and "SGGITOPS_BIGBANG_REPO" in info.value.hint
     assert "3.31.0" in info.value.message
     assert not [p for p in (tmp_path / "cache" / "bigbang").iterdir()]
+
+
+def test_silent_remote_is_cut_off_by_the_timeout(tmp_path: Path) -> None:
+    """A host that accepts the connection and never answers (a black-holed proxy) must not hang the run."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/bigbang.git"
+        start = time.monotonic()
+        with pytest.raises(ChartUnavailable, match=r"no answer within 1\.5 s"):
+            load_chart("3.31.0", source=url, cache_dir=tmp_path / "cache", timeout=1.5)
+        assert time.monotonic() - start < 5
 
 
 def test_parallel_loads_of_one_version(bigbang: Path, tmp_path: Path) -> None:
