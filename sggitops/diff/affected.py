@@ -5,16 +5,23 @@ either side. `platform.yaml` is read by no kustomization, so a change to it coun
 files whose planned text differs between the two specs are added to the changed files. When those files
 were regenerated and committed they are already in the git diff; when they were not, the overlays that
 would change are still rendered (they show what the committed files deploy) and a note says so.
+
+Planning is skipped when both sides' lock records this generator version and the digest of that side's
+`platform.yaml`: the committed files are then the plan (hand edits aside: drift/* reports those), so
+every planned difference is already a file in the git diff.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sggitops import __version__
 from sggitops.diff.trees import Tree
 from sggitops.errors import InputError
+from sggitops.generate.lock import read_lock
 from sggitops.generate.plan import SPEC_FILE, plan_repo
 from sggitops.render import RepoGraph, changed_roots
+from sggitops.spec.load import spec_digest
 
 
 def cluster_of(root: str) -> str:
@@ -23,9 +30,21 @@ def cluster_of(root: str) -> str:
     return parts[1] if len(parts) >= 2 and parts[0] == "overlays" else root
 
 
+def regenerated(tree: Tree) -> bool:
+    """Whether the lock says the committed files were generated from this spec by this generator."""
+    try:
+        lock = read_lock(tree.path)
+        text = (tree.path / SPEC_FILE).read_text(encoding="utf-8")
+        return lock is not None and lock.version == __version__ and lock.spec_digest == spec_digest(text)
+    except (InputError, OSError, UnicodeDecodeError):
+        return False
+
+
 def planned_changes(base: Tree, head: Tree) -> tuple[set[str], list[str]]:
     """Files whose planned text differs between the two specs, and notes (a spec that does not load,
-    or planned files that the head side did not regenerate)."""
+    or planned files that the head side did not regenerate). Empty when both sides are regenerated."""
+    if regenerated(base) and regenerated(head):
+        return set(), []
     planned: list[dict[str, str]] = []
     notes: list[str] = []
     for side, tree in (("base", base), ("head", head)):

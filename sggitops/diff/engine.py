@@ -8,7 +8,8 @@ compare; flag dangers.
 
 `cache_dir` is sggitops's cache root: commit trees go to `cache_dir/trees/<sha>/`, renders to
 `cache_dir/render/` (the validator's default render cache is `<repo>/.sggitops-cache/render`, so passing
-`<repo>/.sggitops-cache` shares it).
+`<repo>/.sggitops-cache` shares it). When the working tree is a clean checkout of the head commit (the
+usual merge-request pipeline), it is rendered in place instead of being exported.
 """
 
 from __future__ import annotations
@@ -47,7 +48,10 @@ def diff_refs(
     head_sha = git_repo.resolve(head) if head is not None else None
     trees_dir = cache_dir / "trees"
     base_tree = git_repo.export(base_sha, trees_dir)
-    head_tree = git_repo.export(head_sha, trees_dir) if head_sha else Tree(repo.resolve(), None)
+    if head_sha is None or git_repo.is_clean_at(head_sha):
+        head_tree = Tree(repo.resolve(), head_sha)  # a clean checkout of head: render it in place
+    else:
+        head_tree = git_repo.export(head_sha, trees_dir)
     changed = git_repo.changed_files(base_sha, head_sha)
     notes: list[str] = []
     if SPEC_FILE in changed:

@@ -82,8 +82,14 @@ def test_one_cluster_values_change_shows_only_that_cluster_by_key(
     # A second run reuses the exported trees and the render cache.
     again = diff_refs(root, base, head, cache_dir=cache, jobs=2)
     assert again.cached == {"base": 1, "head": 1} and again.rendered == {"base": 1, "head": 1}
-    assert sorted(p.name for p in (cache / "trees").iterdir()) == sorted([base, head])
+    assert [p.name for p in (cache / "trees").iterdir()] == [base]  # head is the clean checkout
     assert again.clusters == result.clusters
+
+    # An untracked file: the working tree is no longer the head commit, so head is exported.
+    (root / "notes.txt").write_text("scratch\n")
+    exported = diff_refs(root, base, head, cache_dir=cache, jobs=2)
+    assert sorted(p.name for p in (cache / "trees").iterdir()) == sorted([base, head])
+    assert exported.clusters == result.clusters
 
 
 def test_working_tree_head_and_no_change(fleet: tuple[Path, git.Repo, str], tmp_path: Path) -> None:
