@@ -149,10 +149,10 @@ def _bootstrap_objects(repo: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for path in sorted(repo.glob("overlays/*/bootstrap.yaml")):
         try:
-            docs = yamlio.load_all(path.read_text("utf-8"), str(path))
+            docs = yamlio.load_plain_all(path.read_text("utf-8"), str(path))
         except Exception:  # unreadable files are reported by the flux family
             continue
-        out.extend(d for d in (yamlio.to_plain(x) for x in docs) if isinstance(d, dict))
+        out.extend(d for _line, _col, d in docs if isinstance(d, dict))
     return out
 
 
@@ -196,10 +196,14 @@ class Validator:
             options={
                 "bigbang_repo": self.options.bigbang_repo,
                 "cache_dir": self.options.cache_dir or self.root / ".sggitops-cache",
+                "findings_cache": (self.options.cache_dir or self.root / ".sggitops-cache")
+                if self.options.use_cache
+                else None,
                 "app_sources": self.options.app_sources,
                 "renderer": renderer,
                 "schema_dirs": self.options.schema_dirs,
                 "repo_level": self.options.shard is None or self.options.shard[0] == 1,
+                "partial": self.options.shard is not None or bool(self.options.changed_since),
                 "clusters": sorted({t.cluster for t in targets.values()}),
             },
         )
@@ -216,9 +220,10 @@ class Validator:
     def _select_roots(self, graph: RepoGraph, platform: Platform | None) -> list[str]:
         leaves = list(graph.leaves)
         if self.options.changed_since:
-            changed = changed_files_since(self.root, self.options.changed_since)
-            if SPEC_FILE not in changed:  # a spec change may reach any root (drift checks read the plan)
-                leaves = sorted(changed_roots(graph, leaves, changed))
+            # platform.yaml reaches the renders only through the generated files, which change with it
+            # (drift checks compare the plan with them); so the changed files pick the roots.
+            changed = changed_files_since(self.root, self.options.changed_since) - {SPEC_FILE}
+            leaves = sorted(changed_roots(graph, leaves, changed))
         chosen = shard_clusters((_cluster_of(r, platform) for r in graph.leaves), self.options.shard)
         return [r for r in leaves if _cluster_of(r, platform) in chosen]
 

@@ -6,6 +6,8 @@ error can point at `file:line:col`. Dumping is deterministic: the same data give
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -64,6 +66,60 @@ def load_all(text: str, filename: str, *, rule: str = "yaml/syntax") -> list[Any
     for doc in docs:
         check_expansion(doc, filename, rule=rule)
     return docs
+
+
+_DOC_START = re.compile(r"^---(?:[ \t].*)?$")
+_FAST = threading.local()
+
+
+def _fast_loader() -> YAML:
+    loader = getattr(_FAST, "loader", None)
+    if loader is None:
+        loader = YAML(typ="safe", pure=False)  # libyaml through ruamel.yaml.clib when installed
+        _FAST.loader = loader
+    return loader
+
+
+def load_plain_all(text: str, filename: str, *, rule: str = "yaml/syntax") -> list[tuple[int, int, Any]]:
+    """Every document as plain data with the (line, col) where it starts: the fast path for reading many
+    files (no per-node positions). Falls back to the round-trip loader to explain a syntax error."""
+    chunks: list[tuple[int, list[str]]] = [(0, [])]
+    for number, line in enumerate(text.split("\n")):
+        if _DOC_START.match(line):
+            chunks.append((number + 1, []))
+        else:
+            chunks[-1][1].append(line)
+    out: list[tuple[int, int, Any]] = []
+    for start, lines in chunks:
+        body = "\n".join(lines)
+        offset = next((i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")), None)
+        if offset is None:
+            continue
+        try:
+            docs = list(_fast_loader().load_all(body))
+        except (YAMLError, ValueError, TypeError):
+            load_all(text, filename, rule=rule)  # raises InputError with the exact position
+            raise InputError(
+                "not valid YAML", location=Location(filename, start + offset + 1, 1), rule=rule, hint="fix the YAML"
+            ) from None
+        for doc in docs:
+            if doc is None:
+                continue
+            check_expansion(doc, filename, rule=rule)
+            line = lines[offset]
+            out.append((start + offset + 1, len(line) - len(line.lstrip()) + 1, _fast_plain(doc)))
+    return out
+
+
+def _fast_plain(node: Any) -> Any:
+    """Plain JSON-like data from the safe loader (dates and other tagged scalars as strings)."""
+    if isinstance(node, dict):
+        return {k if isinstance(k, (str, int, float, bool)) else str(k): _fast_plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_fast_plain(v) for v in node]
+    if node is None or isinstance(node, (str, bool, int, float)):
+        return node
+    return str(node)
 
 
 def load_one(text: str, filename: str, *, rule: str = "yaml/syntax") -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from sggitops.checks import argocd, flux, kube, policy, secrets
+from sggitops.checks import argocd, bigbang, drift, flux, kube, policy, secrets
 from sggitops.checks.context import RepoContext
 from sggitops.findings import Finding
 
@@ -14,6 +14,8 @@ FAMILIES: list[tuple[str, Family]] = [
     ("objects", kube.check),
     ("argocd", argocd.check),
     ("flux", flux.check),
+    ("bigbang", bigbang.check),
     ("secrets", secrets.check),
     ("policy", policy.check),
+    ("drift", drift.check),
 ]

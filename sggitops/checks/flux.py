@@ -95,14 +95,22 @@ def same_namespace(a: str, b: str) -> bool:
 
 @dataclass(eq=False)
 class Placed:
-    """An object and where its source is: the file, the document's line/col, and the document node."""
+    """An object and where its source is: the file, the document's line/col, and (parsed with positions
+    only when a finding needs a field's line) the document node."""
 
     obj: Mapping[str, Any]
     unit: str
     file: str
     line: int
     col: int
-    node: Any = None
+    sources: Sources | None = None
+    _node: Any = None
+
+    @property
+    def node(self) -> Any:
+        if self._node is None and self.sources is not None:
+            self._node = self.sources.node_at(self.file, self.line, self.col)
+        return self._node
 
     @property
     def rid(self) -> ResourceId:
@@ -125,6 +133,7 @@ class Sources:
     def __init__(self, ctx: RepoContext) -> None:
         self.ctx = ctx
         self._docs: dict[str, list[Any] | None] = {}
+        self._plain: dict[str, list[tuple[int, int, Any]]] = {}
 
     def documents(self, rel: str) -> list[Any] | None:
         """The documents of a repo file, or None when it cannot be read or parsed."""
@@ -136,24 +145,32 @@ class Sources:
                 self._docs[rel] = None
         return self._docs[rel]
 
-    def place(self, obj: Mapping[str, Any], root: str) -> Placed:
-        """A rendered object of `root` with the source document it came from (when found)."""
-        file, line, col = self.ctx.locate(ResourceId.of(obj), root)
-        node = None
+    def node_at(self, file: str, line: int, col: int) -> Any:
+        """The round-trip document of `file` starting at (line, col), or None."""
         docs = self.documents(file) if file.endswith((".yaml", ".yml", ".json")) else None
         for doc in docs or ():
             if isinstance(doc, Mapping) and yamlio.position(doc) == (line, col):
-                node = doc
-                break
-        return Placed(obj, root, file, line, col, node)
+                return doc
+        return None
+
+    def place(self, obj: Mapping[str, Any], root: str) -> Placed:
+        """A rendered object of `root` with the source document it came from (when found)."""
+        file, line, col = self.ctx.locate(ResourceId.of(obj), root)
+        return Placed(obj, root, file, line, col, self)
 
     def load(self, rel: str, unit: str) -> list[Placed]:
         """Every object (a mapping with a kind) of a repo file; an unparseable file has none."""
-        out = []
-        for doc in self.documents(rel) or ():
-            if isinstance(doc, Mapping) and doc.get("kind"):
-                out.append(Placed(yamlio.to_plain(doc), unit, rel, *yamlio.position(doc), node=doc))
-        return out
+        if rel not in self._plain:
+            try:
+                text_ = (self.ctx.repo / rel).read_text(encoding="utf-8")
+                self._plain[rel] = yamlio.load_plain_all(text_, rel)
+            except (InputError, OSError, UnicodeDecodeError):
+                self._plain[rel] = []
+        return [
+            Placed(doc, unit, rel, line, col, self)
+            for line, col, doc in self._plain[rel]
+            if isinstance(doc, Mapping) and doc.get("kind")
+        ]
 
 
 @dataclass(frozen=True)
@@ -300,7 +317,17 @@ def bootstrap_files(ctx: RepoContext, sources: Sources) -> list[str]:
             is_kind(p.obj, KUSTOMIZE_GROUP, "Kustomization") for p in sources.load(rel, rel)
         ):
             out.append(rel)
-    return out
+    return [rel for rel in out if _in_scope(ctx, rel)]
+
+
+def _in_scope(ctx: RepoContext, rel: str) -> bool:
+    """In a partial run (--shard, --changed-since) only the chosen clusters' bootstrap files count."""
+    if not ctx.options.get("partial"):
+        return True
+    parts = rel.split("/")
+    if len(parts) >= 3 and parts[0] == "overlays":
+        return parts[1] in set(ctx.options.get("clusters") or ())
+    return bool(ctx.options.get("repo_level", True))
 
 
 def build_fleet(ctx: RepoContext, sources: Sources, paths: RepoPaths, follow: Follow) -> Fleet:

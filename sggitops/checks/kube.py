@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sggitops.checks.apis import check_apis
+from sggitops.checks.cache import FindingsCache, findings_key
 from sggitops.checks.context import RepoContext
 from sggitops.checks.objects import check_duplicates
 from sggitops.checks.schema import check_objects
@@ -24,17 +25,31 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
     for root, target in sorted(ctx.targets.items()):
         by_cluster[target.cluster].append(root)
     schema_dirs = tuple(ctx.options.get("schema_dirs") or ())
+    cache = FindingsCache(ctx.options.get("findings_cache"))
     for cluster, roots in by_cluster.items():
         target = ctx.targets[roots[0]]
         defining: list[dict[str, Any]] = [
             obj for root in roots for obj in ctx.objects(root) if obj.get("kind") in DEFINING_KINDS
         ]
-        registry = SchemaRegistry(
-            target.kubernetes_version, crd_objects=defining, schema_dirs=schema_dirs, strict=True
-        )
+        registry: SchemaRegistry | None = None
         reported_fallback = False
         for root in roots:
             objects = ctx.objects(root)
+            render = ctx.renders.get(root)
+            key = ""
+            if render is not None and render.key and not schema_dirs:
+                key = findings_key(
+                    "kube", render.key, target.kubernetes_version, cluster, ctx.strict, defining
+                )
+                hit = cache.get("kube", key)
+                if hit is not None:
+                    yield from hit
+                    continue
+            if registry is None:
+                registry = SchemaRegistry(
+                    target.kubernetes_version, crd_objects=defining, schema_dirs=schema_dirs, strict=True
+                )
+            found: list[Finding] = []
 
             def locate(rid: ResourceId, root: str = root) -> tuple[str, int, int]:
                 return ctx.locate(rid, root)
@@ -46,6 +61,9 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
                     if reported_fallback:
                         continue
                     reported_fallback = True
-                yield finding
-            yield from check_apis(objects, target.kubernetes_version, locate=locate, cluster=cluster)
-            yield from check_duplicates(objects, locate=locate, cluster=cluster)
+                found.append(finding)
+            found.extend(check_apis(objects, target.kubernetes_version, locate=locate, cluster=cluster))
+            found.extend(check_duplicates(objects, locate=locate, cluster=cluster))
+            if key:
+                cache.put("kube", key, found)
+            yield from found

@@ -35,6 +35,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
+from sggitops.checks.cache import FindingsCache, findings_key
 from sggitops.checks.context import RepoContext
 from sggitops.errors import InputError
 from sggitops.findings import Finding, Severity
@@ -59,19 +60,61 @@ def _by_cluster(ctx: RepoContext) -> dict[str, list[str]]:
 def check(ctx: RepoContext) -> Iterator[Finding]:
     yield from _expired_spec_exceptions(ctx)
     rules = _repo_rules(ctx)
+    cache = FindingsCache(ctx.options.get("findings_cache"))
+    spec_input = _spec_input(ctx)
     for cluster, roots in _by_cluster(ctx).items():
-        placed: list[tuple[str, dict[str, Any]]] = [
-            (root, obj) for root in roots for obj in ctx.objects(root)
-        ]
+        key = _cluster_key(ctx, cluster, roots, rules, spec_input)
+        hit = cache.get("policy", key) if key else None
+        if hit is not None:
+            yield from hit
+            continue
+        found: list[Finding] = []
+        placed = [(root, obj) for root in roots for obj in ctx.objects(root)]
         if ctx.options.get("app_sources"):
             from sggitops.checks.appsources import app_source_objects
 
             extra, findings = app_source_objects(ctx, cluster, [o for _r, o in placed])
-            yield from findings
+            found.extend(findings)
             placed.extend(extra)
-        yield from _evaluate_cluster(ctx, cluster, placed)
-        if rules is not None:
-            yield from _repo_rule_findings(ctx, rules, cluster, roots, [o for _r, o in placed])
+        found.extend(_evaluate_cluster(ctx, cluster, placed))
+        found.extend(_repo_rule_findings(ctx, rules, cluster, roots, [o for _r, o in placed], spec_input))
+        if key:
+            cache.put("policy", key, found)
+        yield from found
+
+
+def _cluster_key(ctx: RepoContext, cluster: str, roots: list[str], rules: Any, spec_input: Any) -> str:
+    """The cache key of one cluster's policy findings; empty when it cannot be cached."""
+    keys = [ctx.renders[r].key for r in roots if r in ctx.renders]
+    if ctx.options.get("app_sources") or len(keys) != len(roots) or not all(keys):
+        return ""
+    target = ctx.targets[roots[0]]
+    return findings_key(
+        "policy", cluster, keys, rules.digest(), spec_input, str(_today(ctx)), target.role, target.environment
+    )
+
+
+_KYVERNO: dict[str, Any] = {}
+_TEMPLATES: list[Any] = []
+
+
+def _kyverno_policy(obj: Mapping[str, Any]) -> Any:
+    """A compiled Kyverno policy, memoised by content (every cluster shares the same sets)."""
+    from sggitops.policy import kyverno
+
+    digest = findings_key(obj)
+    if digest not in _KYVERNO:
+        _KYVERNO[digest] = kyverno.KyvernoPolicy.from_manifest(obj)
+    return _KYVERNO[digest]
+
+
+def _template_cache() -> Any:
+    """One Gatekeeper template cache per process: templates compile once for the whole fleet."""
+    from sggitops.policy.rego.gatekeeper import TemplateCache
+
+    if not _TEMPLATES:
+        _TEMPLATES.append(TemplateCache())
+    return _TEMPLATES[0]
 
 
 def _where(ctx: RepoContext, placed_root: str, rid: ResourceId) -> tuple[str, int, int]:
@@ -97,7 +140,7 @@ def _evaluate_cluster(
         rid = ResourceId.of(obj)
         try:
             if api.startswith("kyverno.io/") and kind in {"ClusterPolicy", "Policy"}:
-                policies.append(kyverno.KyvernoPolicy.from_manifest(obj))
+                policies.append(_kyverno_policy(obj))
             elif api.startswith("kyverno.io/") and kind == "PolicyException":
                 exceptions.append(kyverno.PolicyException.from_manifest(obj))
                 yield from _expired_object(ctx, cluster, root, obj, rid)
@@ -132,7 +175,7 @@ def _evaluate_cluster(
             kyverno.evaluate_many(policies, workloads, namespaces=namespaces, exceptions=exceptions)
         )
     if constraints:
-        results.extend(gatekeeper.evaluate(templates, constraints, workloads))
+        results.extend(gatekeeper.evaluate(templates, constraints, workloads, cache=_template_cache()))
     yield from _result_findings(ctx, cluster, results, root_of)
 
 
@@ -256,7 +299,12 @@ def _spec_input(ctx: RepoContext) -> dict[str, Any]:
 
 
 def _repo_rule_findings(
-    ctx: RepoContext, rules: Any, cluster: str, roots: list[str], objects: list[dict[str, Any]]
+    ctx: RepoContext,
+    rules: Any,
+    cluster: str,
+    roots: list[str],
+    objects: list[dict[str, Any]],
+    spec_input: Any,
 ) -> Iterator[Finding]:
     target = ctx.targets[roots[0]]
     doc = {
@@ -267,7 +315,7 @@ def _repo_rule_findings(
             "environment": target.environment,
             "kubernetesVersion": target.kubernetes_version,
         },
-        "spec": _spec_input(ctx),
+        "spec": spec_input,
     }
     try:
         messages = rules.evaluate(doc)

@@ -55,6 +55,8 @@ RULES: dict[str, str] = {
     "drift/edited": "a generated file edited by hand",
     "drift/missing": "a generated file that is missing",
     "drift/orphaned": "a generated file the spec no longer produces",
+    "drift/stale": "a generated file as last written, but platform.yaml changed since (run sggitops generate)",
+    "drift/lock": "the lock file .sggitops/lock.yaml is corrupt",
     "secrets/plaintext": "an unencrypted Secret (SOPS-encrypted files are fine)",
 }
 

@@ -138,6 +138,8 @@ def _secret_finding(placed: Placed, cluster: str) -> Finding:
 
 def _generators(ctx: RepoContext, sources: Sources) -> Iterator[Finding]:
     for k in ctx.graph.kustomizations.values():
+        if not any(g.kind == "Secret" for g in k.generated):
+            continue  # no secretGenerator: nothing to parse
         docs = sources.documents(k.file) or []
         doc = docs[0] if docs and isinstance(docs[0], Mapping) else {}
         entries = doc.get("secretGenerator")

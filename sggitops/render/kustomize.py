@@ -9,8 +9,9 @@ caused it. Only a missing or broken tool raises (ToolError, exit 4).
 from __future__ import annotations
 
 import os
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,8 @@ class Renderer:
         self.cache = RenderCache(cache_dir or default_cache_dir(self.repo)) if use_cache else None
         self.timeout = timeout
         self.digests = FileDigests(self.repo)
+        self._done: dict[str, Render] = {}  # renders of this run: a root is built or read at most once
+        self._lock = threading.Lock()
 
     def key(self, root: str) -> str:
         """The content-addressed cache key of `root`; empty when the build is not hermetic (remote refs)."""
@@ -77,17 +80,29 @@ class Renderer:
         name = self.graph.normalize(root)
         if not (self.repo / name).is_dir():
             return self._failed(name, f"kustomize build of {name} failed: directory `{name}` does not exist")
+        with self._lock:
+            done = self._done.get(name)
+        if done is not None:
+            return done
         key = self.key(name) if self.cache is not None else ""
-        return self._from_cache(name, key) or self._build(name, key)
+        render = self._from_cache(name, key) or self._build(name, key)
+        with self._lock:
+            self._done[name] = render
+        return render
 
     def _from_cache(self, name: str, key: str) -> Render | None:
         if not key or self.cache is None:
             return None
         start = time.monotonic()
         text = self.cache.get(key)
-        objects = self._parse(text, name) if text is not None else None
-        if text is None or objects is None:
+        if text is None:
             return None
+        objects = self.cache.get_objects(key)
+        if objects is None:
+            objects = self._parse(text, name)
+            if objects is None:
+                return None
+            self.cache.put_objects(key, objects)
         return Render(name, objects, text, time.monotonic() - start, True, key=key)
 
     def _build(self, name: str, key: str) -> Render:
@@ -106,6 +121,7 @@ class Renderer:
             return self._failed(name, f"kustomize build of {name} printed output that is not valid YAML")
         if key and self.cache is not None:
             self.cache.put(key, result.stdout)
+            self.cache.put_objects(key, objects)
         return Render(name, objects, result.stdout, result.seconds, False, key=key)
 
     def render_many(
@@ -139,10 +155,10 @@ class Renderer:
 
     def _parse(self, text: str, root: str) -> tuple[dict[str, Any], ...] | None:
         try:
-            docs = yamlio.load_all(text, f"{root} (rendered)")
+            docs = yamlio.load_plain_all(text, f"{root} (rendered)")
         except InputError:
             return None
-        return tuple(yamlio.to_plain(d) for d in docs if isinstance(d, Mapping))
+        return tuple(d for _line, _col, d in docs if isinstance(d, dict))
 
     def _finding(self, root: str, rule: str, message: str, hint: str) -> Finding:
         k = self.graph.kustomizations.get(root)

@@ -91,12 +91,11 @@ def build_index(repo: Path, kustomizations: Iterable[Kustomization]) -> SourceIn
 
 def _file_sources(repo: Path, rel: str) -> list[Source]:
     try:
-        docs = yamlio.load_all((repo / rel).read_text(encoding="utf-8"), rel)
+        docs = yamlio.load_plain_all((repo / rel).read_text(encoding="utf-8"), rel)
     except (InputError, OSError, UnicodeDecodeError):
         return []  # unreadable input: the build reports it
-    out = []
-    for doc in docs:
-        if isinstance(doc, Mapping) and doc.get("kind"):
-            line, col = yamlio.position(doc)
-            out.append(Source(ResourceId.of(doc), rel, line, col))
-    return out
+    return [
+        Source(ResourceId.of(doc), rel, line, col)
+        for line, col, doc in docs
+        if isinstance(doc, Mapping) and doc.get("kind")
+    ]

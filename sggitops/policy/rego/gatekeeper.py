@@ -244,6 +244,7 @@ def evaluate(
     resources: Sequence[Mapping[str, Any]],
     *,
     inventory_objects: Sequence[Mapping[str, Any]] = (),
+    cache: TemplateCache | None = None,
 ) -> list[RuleResult]:
     """Every constraint against every resource it matches: one result per violation, PASS when none.
 
@@ -254,7 +255,7 @@ def evaluate(
     everything = [*resources, *inventory_objects]
     inventory = build_inventory(everything)
     namespaces = namespace_index(everything)
-    cache = TemplateCache()
+    cache = cache if cache is not None else TemplateCache()
     results: list[RuleResult] = []
     for constraint in sorted(constraints, key=lambda c: (c.kind, c.name)):
         for obj in sorted(resources, key=ResourceId.of):

@@ -9,6 +9,7 @@ v0 rule forms is refused rather than misread.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -90,6 +91,11 @@ class RepoRules:
                     self.entries.append(entry)
                     self.sources[entry[0]] = name
         self.policy = CompiledPolicy(dict(modules), [e for e, _, _ in self.entries]) if self.entries else None
+
+    def digest(self) -> str:
+        """A digest of the rule sources (part of cache keys)."""
+        data = "\0".join(f"{name}\0{source}" for name, source in sorted(self.sources.items()))
+        return hashlib.sha256(data.encode()).hexdigest()
 
     @classmethod
     def load(cls, directory: Path | None = None, *, builtin: bool = True) -> RepoRules:

@@ -1,0 +1,117 @@
+"""Validate a generated 100-cluster fleet, in one run:
+
+- baseline: the bare loop of `kubectl kustomize` over the same roots (what a shell script would do);
+- `sggitops validate` cold (empty cache), warm (nothing changed) and with one cluster changed
+  (`--changed-since HEAD` after editing that cluster's values in platform.yaml and regenerating);
+- schema validation of the rendered objects by sggitops vs `kubernetes_validate.validate()` per object.
+
+Prints the times and the ratios against the baseline and the cold run.
+
+    python benchmarks/bench_validate.py [--clusters 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import git  # noqa: E402
+
+from sggitops.render import find_kustomize, scan_repo  # noqa: E402
+from sggitops.validate import ValidateOptions, Validator  # noqa: E402
+from tests.helpers import fleet_spec, run_cli  # noqa: E402
+
+
+def _time(func: object) -> float:
+    start = time.perf_counter()
+    func()  # type: ignore[operator]
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clusters", type=int, default=100)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp) / "fleet"
+        repo.mkdir()
+        (repo / "platform.yaml").write_text(fleet_spec(args.clusters - 1, apps=3))
+        assert run_cli(repo, "generate").exit_code == 0
+        (repo / ".gitignore").write_text(".sggitops-cache/\n")
+        g = git.Repo.init(repo, initial_branch="main")
+        g.git.add(A=True)
+        g.index.commit("fleet")
+        roots = scan_repo(repo).leaves
+        tool = find_kustomize()
+        print(f"fleet: {args.clusters} clusters, {len(roots)} kustomization roots, kustomize: {tool.version}")
+
+        def bare() -> None:
+            for root in roots:
+                subprocess.run([*tool.argv, str(repo / root)], check=True, capture_output=True)
+
+        bare_s = _time(bare)
+        cache = Path(tmp) / "cache"
+        options = ValidateOptions(cache_dir=cache)
+        result = {}
+
+        def cold() -> None:
+            result["cold"] = Validator(repo, options).run()
+
+        cold_s = _time(cold)
+        warm_s = _time(lambda: Validator(repo, options).run())
+        spec = (repo / "platform.yaml").read_text()
+        (repo / "platform.yaml").write_text(
+            spec.replace("name: run-007, role: run,", "name: run-007, role: run, values: {monitoring: {enabled: false}},")
+        )
+        assert run_cli(repo, "generate").exit_code == 0
+        changed = ValidateOptions(cache_dir=cache, changed_since="HEAD")
+        one = {}
+        one_s = _time(lambda: one.setdefault("r", Validator(repo, changed).run()))
+        cold_result = result["cold"]
+        print(f"bare kubectl kustomize loop         {bare_s:8.2f} s")
+        print(f"validate cold                       {cold_s:8.2f} s  ({cold_result.overlays} roots, {cold_result.objects} objects, {len(cold_result.findings)} findings)")
+        print(f"validate warm (nothing changed)     {warm_s:8.2f} s  = {100 * warm_s / cold_s:.1f}% of cold")
+        print(f"validate one cluster changed        {one_s:8.2f} s  = {100 * one_s / cold_s:.1f}% of cold ({one['r'].overlays} roots)")
+        print(f"cold / bare kustomize loop          {cold_s / bare_s:8.2f}x")
+        objects = [o for r in cold_result.renders.values() for o in r.objects][:1500]
+        from kubernetes_validate import validate as kv_validate
+        from kubernetes_validate.utils import SchemaNotFoundError
+
+        from sggitops.schema.registry import SchemaRegistry
+
+        registry = SchemaRegistry("1.34", crd_objects=objects)
+
+        def ours() -> None:
+            for obj in objects:
+                validator = registry.validator_for(obj["apiVersion"], obj["kind"])
+                if validator is not None:
+                    validator.problems(obj)
+
+        def theirs() -> None:
+            for obj in objects:
+                try:
+                    kv_validate(obj, "1.34.0", strict=True)
+                except SchemaNotFoundError:
+                    pass
+                except Exception:
+                    pass
+
+        ours()  # compile validators once, as a validate run does
+        ours_s = _time(ours)
+        theirs_s = _time(theirs)
+        print(
+            f"schema validation of {len(objects)} objects: sggitops {1000 * ours_s / len(objects):.3f} ms/object,"
+            f" kubernetes_validate.validate() {1000 * theirs_s / len(objects):.3f} ms/object, {theirs_s / ours_s:.1f}x faster"
+        )
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
