@@ -23,7 +23,9 @@ from sggitops.errors import UsageError
 from sggitops.findings import Finding, Severity
 from sggitops.render import Renderer, changed_files_since, changed_roots, find_kustomize, scan_repo
 from sggitops.render.graph import RepoGraph
+from sggitops.render.kustomization import find_file
 from sggitops.render.kustomize import Render
+from sggitops.resource import ResourceId
 from sggitops.spec.model import Platform
 
 Progress = Callable[[str, int, int], None]
@@ -163,6 +165,7 @@ class Validator:
         self.root = root.resolve()
         self.options = options
         self.progress = progress
+        self.plain_locations: dict[tuple[str, ResourceId], tuple[str, int, int]] = {}
 
     def _say(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -203,6 +206,7 @@ class Validator:
                 "renderer": renderer,
                 "schema_dirs": self.options.schema_dirs,
                 "repo_level": self.options.shard is None or self.options.shard[0] == 1,
+                "plain_locations": self.plain_locations,
                 "partial": self.options.shard is not None or bool(self.options.changed_since),
                 "clusters": sorted({t.cluster for t in targets.values()}),
             },
@@ -244,6 +248,10 @@ class Validator:
         while pending:
             total += len(pending)
             done_before = len(renders)
+            plain = [p for p in pending if find_file(self.root / p) is None]
+            for path in plain:
+                renders[path] = self._read_plain(path)
+            pending = [p for p in pending if p not in plain]
             batch = renderer.render_many(
                 pending,
                 jobs=self.options.jobs,
@@ -256,6 +264,39 @@ class Validator:
             pending = sorted(p for p in found if p not in renders)
         return renders
 
+    def _read_plain(self, path: str) -> Render:
+        """An Argo CD directory source (no kustomization): its manifest files as they are."""
+        from sggitops import yamlio
+        from sggitops.errors import InputError
+
+        objects: list[dict[str, Any]] = []
+        findings: list[Finding] = []
+        for file in sorted((self.root / path).glob("*")):
+            if not file.is_file() or file.suffix not in {".yaml", ".yml", ".json"}:
+                continue
+            rel = file.relative_to(self.root).as_posix()
+            try:
+                docs = yamlio.load_plain_all(file.read_text("utf-8"), rel)
+            except (InputError, OSError, UnicodeDecodeError) as err:
+                where = err.location if isinstance(err, InputError) else None
+                findings.append(
+                    Finding(
+                        rel,
+                        where.line if where else 1,
+                        where.col if where else 1,
+                        "build/failed",
+                        Severity.ERROR,
+                        f"{rel} is not valid YAML: {getattr(err, 'message', err)}",
+                        hint="fix the YAML",
+                    )
+                )
+                continue
+            for line, col, doc in docs:
+                if isinstance(doc, dict) and doc.get("kind"):
+                    objects.append(doc)
+                    self.plain_locations[(path, ResourceId.of(doc))] = (rel, line, col)
+        return Render(path, tuple(objects), "", 0.0, False, tuple(findings))
+
     def _render_progress(self, base: int, total: int, done: int, _batch_total: int) -> None:
         self._say("render", base + done, total)
 
@@ -263,11 +304,15 @@ class Validator:
         from sggitops.checks import families
 
         repo_level = bool(ctx.options["repo_level"])
+        static = {(f.file, f.line) for f in graph.findings if f.severity is Severity.ERROR}
         if repo_level:
             yield from graph.findings
         for root, render in ctx.renders.items():
             cluster = ctx.targets[root].cluster
-            yield from (dataclasses.replace(f, cluster=f.cluster or cluster) for f in render.findings)
+            for f in render.findings:
+                if f.rule == "build/failed" and (f.file, f.line) in static:
+                    continue  # the static finding (remote base, load restrictor) says why, precisely
+                yield dataclasses.replace(f, cluster=f.cluster or cluster)
         steps = families.FAMILIES
         for i, (name, family) in enumerate(steps, 1):
             self._say(name, i, len(steps))

@@ -57,8 +57,8 @@ def scalar(value: Any) -> str:
 def _string(text: str) -> str:
     if (
         text
-        and _PLAIN.match(text)
-        and not _SPECIAL.match(text)
+        and _PLAIN.fullmatch(text)
+        and not _SPECIAL.fullmatch(text)
         and text[0] not in "-?:,[]{}#&*!|>'\"%@`"
         and ": " not in text
         and not text.endswith(":")
@@ -88,9 +88,9 @@ def _double_quoted(text: str) -> str:
 
 
 def _literal_ok(text: str) -> bool:
-    if "\n" not in text or "\r" in text or "\t" in text.split("\n", 1)[0]:
+    if "\n" not in text or not text.strip() or "\r" in text or "\t" in text.split("\n", 1)[0]:
         return False
-    first = text.split("\n", 1)[0]
+    first = next(line for line in text.split("\n") if line.strip())
     if first.startswith(" ") or not all(line.isprintable() for line in text.split("\n")):
         return False
     return not any(line != line.rstrip(" ") for line in text.split("\n"))

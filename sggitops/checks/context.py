@@ -48,6 +48,10 @@ class RepoContext:
 
     def locate(self, rid: ResourceId, root: str | None = None) -> tuple[str, int, int]:
         """(file, line, col) of the source of a rendered object; the root's kustomization.yaml if unknown."""
+        plain = self.options.get("plain_locations")
+        if root is not None and isinstance(plain, dict) and (root, rid) in plain:
+            found: tuple[str, int, int] = plain[(root, rid)]
+            return found
         where = self.graph.locate(rid, root)
         if where is not None:
             return where

@@ -62,6 +62,7 @@ from sggitops.checks.context import RepoContext, normalize_repo_url
 from sggitops.errors import InputError
 from sggitops.findings import Finding, Severity
 from sggitops.render import Render, Renderer
+from sggitops.render.ignore import ignored
 from sggitops.render.kustomization import KUSTOMIZATION_FILES, RefKind, find_file
 from sggitops.resource import ResourceId
 
@@ -266,7 +267,14 @@ def manifest_files(repo: Path, key: str, *, recurse: bool) -> list[str]:
     base = repo / key
     out: list[str] = []
     for current, dirs, files in os.walk(base):
-        dirs[:] = sorted(d for d in dirs if recurse and d not in SKIP_DIRS and not d.startswith("."))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if recurse
+            and d not in SKIP_DIRS
+            and not d.startswith(".")
+            and not ignored(repo, Path(os.path.relpath(Path(current) / d, repo)).as_posix())
+        )
         for name in sorted(files):
             if name.endswith(MANIFEST_SUFFIXES) and name not in KUSTOMIZATION_FILES:
                 out.append(Path(os.path.relpath(Path(current) / name, repo)).as_posix())

@@ -5,14 +5,17 @@ objects/duplicate-id within one render."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
+from sggitops import yamlio
 from sggitops.checks.apis import check_apis
 from sggitops.checks.cache import FindingsCache, findings_key
 from sggitops.checks.context import RepoContext
 from sggitops.checks.objects import check_duplicates
 from sggitops.checks.schema import check_objects
+from sggitops.errors import InputError
 from sggitops.findings import Finding
 from sggitops.resource import ResourceId
 from sggitops.schema.registry import SchemaRegistry
@@ -26,6 +29,7 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
         by_cluster[target.cluster].append(root)
     schema_dirs = tuple(ctx.options.get("schema_dirs") or ())
     cache = FindingsCache(ctx.options.get("findings_cache"))
+    nodes = SourceNodes(ctx.repo)
     for cluster, roots in by_cluster.items():
         target = ctx.targets[roots[0]]
         defining: list[dict[str, Any]] = [
@@ -55,7 +59,7 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
                 return ctx.locate(rid, root)
 
             for finding in check_objects(
-                objects, registry, locate=locate, cluster=cluster, strict=ctx.strict
+                objects, registry, locate=locate, cluster=cluster, strict=ctx.strict, node_of=nodes.node_at
             ):
                 if finding.rule == "schema/version-fallback":
                     if reported_fallback:
@@ -67,3 +71,24 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
             if key:
                 cache.put("kube", key, found)
             yield from found
+
+
+class SourceNodes:
+    """Round-trip documents of source files, parsed only when a finding needs a field's line."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self._docs: dict[str, list[Any]] = {}
+
+    def node_at(self, file: str, line: int, col: int) -> Any:
+        if not file.endswith((".yaml", ".yml")):
+            return None
+        if file not in self._docs:
+            try:
+                self._docs[file] = yamlio.load_all((self.repo / file).read_text("utf-8"), file)
+            except (InputError, OSError, UnicodeDecodeError):
+                self._docs[file] = []
+        for doc in self._docs[file]:
+            if isinstance(doc, Mapping) and yamlio.position(doc) == (line, col):
+                return doc
+        return None

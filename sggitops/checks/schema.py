@@ -33,14 +33,18 @@ Kubernetes version; the nearest lower one (or the lowest) is used instead. Repor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from sggitops import yamlio
 from sggitops.checks.objects import Locate, where
 from sggitops.findings import Finding, Severity
 from sggitops.resource import ResourceId
+from sggitops.schema.apis import ApiState, api_state
 from sggitops.schema.registry import SchemaRegistry
+
+NodeOf = Callable[[str, int, int], Any]
+"""(file, line, col) of a source document -> its round-trip node (for per-field lines), or None."""
 
 
 def check_objects(
@@ -50,6 +54,7 @@ def check_objects(
     locate: Locate | None = None,
     cluster: str = "",
     strict: bool = False,
+    node_of: NodeOf | None = None,
 ) -> Iterator[Finding]:
     """schema/* findings for `objects` (plain dicts, or ruamel nodes for per-field positions)."""
     match = registry.version_match
@@ -66,11 +71,16 @@ def check_objects(
         )
     for obj in objects:
         if isinstance(obj, Mapping):
-            yield from _check_one(obj, registry, locate, cluster, strict)
+            yield from _check_one(obj, registry, locate, cluster, strict, node_of)
 
 
 def _check_one(
-    obj: Mapping[str, Any], registry: SchemaRegistry, locate: Locate | None, cluster: str, strict: bool
+    obj: Mapping[str, Any],
+    registry: SchemaRegistry,
+    locate: Locate | None,
+    cluster: str,
+    strict: bool,
+    node_of: NodeOf | None = None,
 ) -> Iterator[Finding]:
     rid = ResourceId.of(obj)
     file, line, col = where(locate, rid)
@@ -93,6 +103,8 @@ def _check_one(
         return
     validator = registry.validator_for(api_version, kind)
     if validator is None:
+        if api_state(api_version, kind, registry.version_match.requested)[0] is ApiState.REMOVED:
+            return  # api/removed says it, with the replacement; no second finding
         yield Finding(
             file,
             line,
@@ -105,10 +117,17 @@ def _check_one(
             resource=str(rid),
         )
         return
+    if "sops" in obj:  # a SOPS-encrypted file: its `sops` metadata is not part of the object
+        obj = {k: v for k, v in obj.items() if k != "sops"}
+    node = None
     for problem in validator.problems(obj):
         at_line, at_col = line, col
         if hasattr(obj, "lc") and line:
             at_line, at_col = yamlio.locate(obj, problem.path)
+        elif node_of is not None and line:
+            node = node if node is not None else node_of(file, line, col)
+            if node is not None:
+                at_line, at_col = yamlio.locate(node, problem.path)
         yield Finding(
             file,
             at_line,

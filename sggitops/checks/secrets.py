@@ -34,6 +34,7 @@ from sggitops import yamlio
 from sggitops.checks.context import RepoContext
 from sggitops.checks.flux import SKIP_DIRS, Placed, Sources, mapping, text
 from sggitops.findings import Finding, Severity
+from sggitops.render.ignore import ignored
 from sggitops.resource import ResourceId
 
 RULE = "secrets/plaintext"
@@ -91,7 +92,12 @@ def yaml_files(repo: Path) -> list[str]:
     """Every `.yaml`/`.yml` file of the repo (hidden directories included; `.git` and caches not)."""
     out: list[str] = []
     for current, dirs, files in os.walk(repo):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in SKIP_DIRS
+            and not ignored(repo, Path(os.path.relpath(Path(current) / d, repo)).as_posix())
+        )
         for name in sorted(files):
             if name.endswith((".yaml", ".yml")):
                 out.append(Path(os.path.relpath(Path(current) / name, repo)).as_posix())

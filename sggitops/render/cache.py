@@ -97,7 +97,9 @@ class RenderCache:
         return tuple(data)
 
     def put_objects(self, key: str, objects: tuple[dict[str, Any], ...]) -> None:
-        self._write(self._path(key).with_suffix(".json"), key, json.dumps(list(objects), separators=(",", ":")))
+        self._write(
+            self._path(key).with_suffix(".json"), key, json.dumps(list(objects), separators=(",", ":"))
+        )
 
     def put(self, key: str, text: str) -> None:
         """Store atomically; a cache that cannot be written is skipped, never an error."""

@@ -143,7 +143,9 @@ class _Explainer:
     def _entry(self, target: str, k: Kustomization | None) -> tuple[str, int, int]:
         """The list item naming `target`: in `k` first, then anywhere along the chain, nearest first."""
         searched = [k] if k is not None else []
-        searched += [self.graph.kustomizations[d] for d in reversed(self.chain)]
+        searched += [
+            self.graph.kustomizations[d] for d in reversed(self.chain) if d in self.graph.kustomizations
+        ]
         for candidate in searched:
             for ref in candidate.refs:
                 if ref.path == target:

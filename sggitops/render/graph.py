@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 from sggitops.findings import Finding, Severity
+from sggitops.render.ignore import ignored
 from sggitops.render.kustomization import Kustomization, Ref, RefKind, find_file, parse
 from sggitops.render.sources import SourceIndex, build_index
 from sggitops.resource import ResourceId
@@ -166,7 +167,12 @@ def scan_repo(repo: Path) -> RepoGraph:
     repo = repo.resolve()
     found = []
     for current, dirs, _files in os.walk(repo):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
+        here = Path(current).relative_to(repo).as_posix()
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".") and d not in SKIP_DIRS and not ignored(repo, f"{here}/{d}")
+        )
         file = find_file(Path(current))
         if file is not None:
             found.append(parse(repo, file))

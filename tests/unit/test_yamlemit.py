@@ -59,7 +59,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(st.dictionaries(st.text(min_size=1, max_size=8), json_values, max_size=5))
 def test_emit_roundtrips_through_a_yaml_reader(data: dict[str, Any]) -> None:
     assert _roundtrip(data) == data
