@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sggitops.generate import write  # noqa: E402
-from sggitops.generate.plan import plan_repo  # noqa: E402
-from sggitops.spec.load import load_spec  # noqa: E402
-from tests.helpers import fleet_spec  # noqa: E402
+from sggitops.generate import write
+from sggitops.generate.plan import plan_repo
+from sggitops.spec.load import load_spec
+from tests.helpers import fleet_spec
 
 
 def _timed(label: str, func: object) -> float:
@@ -55,7 +55,9 @@ def main() -> None:
         print(f"files written: {holder['files']}")
         print(f"peak traced Python memory during generate: {peak / 2**20:.1f} MiB")
         print(f"max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MiB")
-        print(f"ratio cold/baseline: {cold_s / load:.1f}x   warm/cold: {warm_s / cold_s:.2f}   check/cold: {check_s / cold_s:.2f}")
+        print(
+            f"ratio cold/baseline: {cold_s / load:.1f}x   warm/cold: {warm_s / cold_s:.2f}   check/cold: {check_s / cold_s:.2f}"
+        )
 
 
 if __name__ == "__main__":

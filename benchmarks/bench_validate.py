@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import git  # noqa: E402
+import git
 
-from sggitops.render import find_kustomize, scan_repo  # noqa: E402
-from sggitops.validate import ValidateOptions, Validator  # noqa: E402
-from tests.helpers import fleet_spec, run_cli  # noqa: E402
+from sggitops.render import find_kustomize, scan_repo
+from sggitops.validate import ValidateOptions, Validator
+from tests.helpers import fleet_spec, run_cli
 
 
 def _time(func: object) -> float:
@@ -68,7 +68,10 @@ def main() -> None:
         warm_s = _time(lambda: Validator(repo, options).run())
         spec = (repo / "platform.yaml").read_text()
         (repo / "platform.yaml").write_text(
-            spec.replace("name: run-007, role: run,", "name: run-007, role: run, values: {monitoring: {enabled: false}},")
+            spec.replace(
+                "name: run-007, role: run,",
+                "name: run-007, role: run, values: {monitoring: {enabled: false}},",
+            )
         )
         assert run_cli(repo, "generate").exit_code == 0
         changed = ValidateOptions(cache_dir=cache, changed_since="HEAD")
@@ -76,9 +79,13 @@ def main() -> None:
         one_s = _time(lambda: one.setdefault("r", Validator(repo, changed).run()))
         cold_result = result["cold"]
         print(f"bare kubectl kustomize loop         {bare_s:8.2f} s")
-        print(f"validate cold                       {cold_s:8.2f} s  ({cold_result.overlays} roots, {cold_result.objects} objects, {len(cold_result.findings)} findings)")
+        print(
+            f"validate cold                       {cold_s:8.2f} s  ({cold_result.overlays} roots, {cold_result.objects} objects, {len(cold_result.findings)} findings)"
+        )
         print(f"validate warm (nothing changed)     {warm_s:8.2f} s  = {100 * warm_s / cold_s:.1f}% of cold")
-        print(f"validate one cluster changed        {one_s:8.2f} s  = {100 * one_s / cold_s:.1f}% of cold ({one['r'].overlays} roots)")
+        print(
+            f"validate one cluster changed        {one_s:8.2f} s  = {100 * one_s / cold_s:.1f}% of cold ({one['r'].overlays} roots)"
+        )
         print(f"cold / bare kustomize loop          {cold_s / bare_s:8.2f}x")
         objects = [o for r in cold_result.renders.values() for o in r.objects][:1500]
         from kubernetes_validate import validate as kv_validate

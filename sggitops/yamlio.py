@@ -92,7 +92,9 @@ def load_plain_all(text: str, filename: str, *, rule: str = "yaml/syntax") -> li
     out: list[tuple[int, int, Any]] = []
     for start, lines in chunks:
         body = "\n".join(lines)
-        offset = next((i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")), None)
+        offset = next(
+            (i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")), None
+        )
         if offset is None:
             continue
         try:
@@ -100,7 +102,10 @@ def load_plain_all(text: str, filename: str, *, rule: str = "yaml/syntax") -> li
         except (YAMLError, ValueError, TypeError):
             load_all(text, filename, rule=rule)  # raises InputError with the exact position
             raise InputError(
-                "not valid YAML", location=Location(filename, start + offset + 1, 1), rule=rule, hint="fix the YAML"
+                "not valid YAML",
+                location=Location(filename, start + offset + 1, 1),
+                rule=rule,
+                hint="fix the YAML",
             ) from None
         for doc in docs:
             if doc is None:
@@ -114,7 +119,9 @@ def load_plain_all(text: str, filename: str, *, rule: str = "yaml/syntax") -> li
 def _fast_plain(node: Any) -> Any:
     """Plain JSON-like data from the safe loader (dates and other tagged scalars as strings)."""
     if isinstance(node, dict):
-        return {k if isinstance(k, (str, int, float, bool)) else str(k): _fast_plain(v) for k, v in node.items()}
+        return {
+            k if isinstance(k, (str, int, float, bool)) else str(k): _fast_plain(v) for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_fast_plain(v) for v in node]
     if node is None or isinstance(node, (str, bool, int, float)):
