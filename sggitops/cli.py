@@ -125,12 +125,24 @@ def init(ctx: Context, force: bool) -> None:
     "--check", is_flag=True, help="Write nothing; exit 1 with a diff when the repo differs from the spec."
 )
 @click.option("--force", is_flag=True, help="Overwrite generated files that were edited by hand.")
+@click.option(
+    "--commit", is_flag=True, help="Commit the regenerated files on a new branch sggitops/generate-<digest>."
+)
+@click.option("--push", is_flag=True, help="With --commit: push that branch to origin.")
 @guarded
-def generate(ctx: Context, check: bool, force: bool) -> None:
+def generate(ctx: Context, check: bool, force: bool, commit: bool, push: bool) -> None:
     """Write the bases, overlays and lock from platform.yaml."""
     from sggitops.generate import write
     from sggitops.generate.plan import plan_repo
 
+    if push and not commit:
+        raise click.UsageError("--push goes with --commit")
+    if commit and check:
+        raise click.UsageError("--commit cannot go with --check")
+    if commit:
+        from sggitops.bump.vcs import ensure_clean
+
+        ensure_clean(ctx.root)
     _platform, planned = plan_repo(ctx.root)
     if check:
         changes = write.compare(ctx.root, planned)
@@ -156,6 +168,16 @@ def generate(ctx: Context, check: bool, force: bool) -> None:
     )
     if changes.conflicts and not force:
         sys.exit(1)
+    if commit:
+        from sggitops.bump.vcs import commit_generate
+
+        if not changes.changed:
+            ctx.info("nothing to commit: the generated files were up to date")
+            return
+        info = commit_generate(ctx.root, changes, planned.spec_digest, push=push)
+        ctx.info(f"committed {len(info.paths)} files on branch {info.branch} ({info.sha[:12]})")
+        if info.pushed_to:
+            ctx.info(f"pushed {info.branch} to {info.pushed_to}")
 
 
 def _outputs(values: tuple[str, ...]) -> list[tuple[str, str | None]]:
@@ -328,3 +350,195 @@ def policy_test(ctx: Context, directory: Path, output: str) -> None:
     click.echo(render_json(result) if output == "json" else render_text(result), nl=False)
     failing = result.mismatch > 0 or (ctx.strict and result.unsupported > 0) or not result.cases
     sys.exit(1 if failing else 0)
+
+
+@main.command()
+@click.option(
+    "--base", required=True, metavar="REF", help="The git ref to compare against (e.g. origin/main)."
+)
+@click.option("--head", metavar="REF", help="The git ref to compare (default: the working tree).")
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT[=FILE]",
+    help="markdown, json or text; repeat for several (default: text).",
+)
+@click.option("--jobs", type=click.IntRange(1, 64), help="Parallel renders (default: CPU count).")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(10_000),
+    default=900_000,
+    show_default=True,
+    help="Size cap of the markdown report (GitLab notes hold about 1 MB).",
+)
+@guarded
+def diff(
+    ctx: Context, base: str, head: str | None, outputs: tuple[str, ...], jobs: int | None, max_bytes: int
+) -> None:
+    """Rendered per-cluster, per-resource diff between two git refs (Secret values redacted)."""
+    import os
+
+    from sggitops.diff import diff_refs, to_json, to_markdown, to_text
+    from sggitops.report import write_atomic
+
+    formats = {"markdown": lambda r: to_markdown(r, max_bytes=max_bytes), "json": to_json, "text": to_text}
+    targets: list[tuple[str, str | None]] = []
+    for value in outputs or ("text",):
+        name, _, file = value.partition("=")
+        if name not in formats:
+            raise click.UsageError(f"-o {value}: unknown format; use one of {', '.join(formats)}")
+        targets.append((name, file or None))
+    if sum(1 for _n, f in targets if f is None) > 1:
+        raise click.UsageError("at most one -o format may go to standard output")
+    result = diff_refs(
+        ctx.root.resolve(),
+        base,
+        head,
+        cache_dir=ctx.root.resolve() / ".sggitops-cache",
+        jobs=jobs or (os.cpu_count() or 2),
+    )
+    for name, out in targets:
+        text = formats[name](result)
+        if out is None:
+            click.echo(text, nl=not text.endswith("\n"))
+        else:
+            write_atomic(Path(out), text)
+            ctx.info(f"wrote {name} diff to {out}")
+    for finding in result.findings:
+        ctx.error(finding.format())
+    sys.exit(1 if result.findings else 0)
+
+
+@main.group()
+def gitlab() -> None:
+    """GitLab integration."""
+
+
+@gitlab.command("note")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@guarded
+def gitlab_note(ctx: Context, file: Path) -> None:
+    """Create or update (in place) this tool's note on the current merge request.
+
+    Reads CI_SERVER_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID and a token in SGGITOPS_GITLAB_TOKEN
+    (a project/group access token or a personal access token with the `api` scope; CI_JOB_TOKEN cannot post).
+    """
+    import os
+
+    from sggitops.gitlab import post_note
+
+    result = post_note(file.read_text("utf-8"), env=os.environ)
+    ctx.info(f"{result.action} note {result.note_id}: {result.url}")
+
+
+@main.group()
+def bump() -> None:
+    """Version bumps."""
+
+
+@bump.command("bigbang")
+@click.argument("version")
+@click.option(
+    "--environment", "environments", multiple=True, metavar="E", help="Pin this environment (a wave)."
+)
+@click.option("--cluster", "clusters", multiple=True, metavar="C", help="Pin this cluster.")
+@click.option(
+    "--allow-skip", is_flag=True, help="Allow skipping minor versions (Big Bang asks for one at a time)."
+)
+@click.option("--allow-downgrade", is_flag=True, help="Allow moving to an older version.")
+@click.option(
+    "--bigbang-repo",
+    envvar="SGGITOPS_BIGBANG_REPO",
+    metavar="URL-or-PATH",
+    help="Big Bang git repo or local mirror (tags and chart schema).",
+)
+@click.option("--force", is_flag=True, help="Overwrite generated files that were edited by hand.")
+@click.option(
+    "--commit", is_flag=True, help="Commit on a new branch sggitops/bump-bigbang-<version>[-<scope>]."
+)
+@click.option("--push", is_flag=True, help="With --commit: push that branch to origin.")
+@guarded
+def bump_bigbang(
+    ctx: Context,
+    version: str,
+    environments: tuple[str, ...],
+    clusters: tuple[str, ...],
+    allow_skip: bool,
+    allow_downgrade: bool,
+    bigbang_repo: str | None,
+    force: bool,
+    commit: bool,
+    push: bool,
+) -> None:
+    """Pin Big Bang VERSION for the fleet, environments or clusters; migrate values; regenerate; show the diff."""
+    from sggitops.bump.bump import apply_bump, plan_bump
+    from sggitops.bump.vcs import commit_bump, ensure_clean
+    from sggitops.diff import to_text
+
+    if push and not commit:
+        raise click.UsageError("--push goes with --commit")
+    if commit:
+        ensure_clean(ctx.root)
+    planned = plan_bump(
+        ctx.root,
+        version,
+        environments=environments,
+        clusters=clusters,
+        allow_skip=allow_skip,
+        allow_downgrade=allow_downgrade,
+        bigbang_repo=bigbang_repo,
+    )
+    for move in planned.moved:
+        ctx.info(f"{move}")
+    if planned.skipped:
+        ctx.info(f"skipping minors ({planned.skipped_from}): {', '.join(planned.skipped)}")
+    for change in planned.choice_changes:
+        ctx.info(f"choice: {change}")
+    for note in planned.migrations:
+        ctx.info(str(note))
+    for warning in planned.warnings:
+        ctx.error(f"warning: {warning}")
+    if not planned.changed:
+        ctx.info(f"nothing to do: the scope already runs Big Bang {version}")
+        return
+    result = apply_bump(ctx.root, planned, force=force)
+    for warning in result.warnings:
+        ctx.error(f"warning: {warning}")
+    for cluster, problems in sorted(result.schema_errors.items()):
+        for problem in problems:
+            ctx.error(
+                f"platform.yaml:1:1: error [bigbang/values-schema] {cluster}: {problem} (fix the values, then run `sggitops generate`)"
+            )
+    if result.rendered is not None:
+        click.echo(to_text(result.rendered), nl=False)
+    else:
+        click.echo(result.files_diff, nl=False)
+    if commit:
+        info = commit_bump(ctx.root, planned, result, push=push)
+        ctx.info(f"committed on branch {info.branch} ({info.sha[:12]})")
+        if info.pushed_to:
+            ctx.info(f"pushed {info.branch} to {info.pushed_to}")
+    sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@click.option(
+    "--max-prod-lag",
+    type=click.IntRange(0),
+    default=2,
+    show_default=True,
+    help="Warn when a prod cluster is more than N minors behind the newest.",
+)
+@guarded
+def versions(ctx: Context, max_prod_lag: int) -> None:
+    """The fleet matrix (cluster, environment, Big Bang, Kubernetes) with skew warnings."""
+    from sggitops.bump.versions import fleet_matrix, render_matrix_text, skew_warnings
+    from sggitops.spec.load import load_spec
+
+    platform = load_spec(ctx.root / "platform.yaml", display="platform.yaml")
+    rows = fleet_matrix(platform)
+    warnings = skew_warnings(rows, max_prod_lag=max_prod_lag)
+    click.echo(render_matrix_text(rows, warnings), nl=False)
+    sys.exit(1 if warnings and ctx.strict else 0)
