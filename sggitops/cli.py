@@ -525,20 +525,21 @@ def bump_bigbang(
 
 @main.command()
 @click.option(
-    "--max-prod-lag",
+    "--max-behind",
     type=click.IntRange(0),
     default=2,
     show_default=True,
-    help="Warn when a prod cluster is more than N minors behind the newest.",
+    help="Warn when a cluster is more than N minor releases behind the fleet's newest.",
 )
 @guarded
-def versions(ctx: Context, max_prod_lag: int) -> None:
+def versions(ctx: Context, max_behind: int) -> None:
     """The fleet matrix (cluster, environment, Big Bang, Kubernetes) with skew warnings."""
-    from sggitops.bump.versions import fleet_matrix, render_matrix_text, skew_warnings
+    from sggitops.bump.versions import fleet_matrix, render_matrix_text
+    from sggitops.checks.bigbang import skew_findings
     from sggitops.spec.load import load_spec
 
     platform = load_spec(ctx.root / "platform.yaml", display="platform.yaml")
     rows = fleet_matrix(platform)
-    warnings = skew_warnings(rows, max_prod_lag=max_prod_lag)
+    warnings = list(skew_findings(platform, max_behind=max_behind))
     click.echo(render_matrix_text(rows, warnings), nl=False)
     sys.exit(1 if warnings and ctx.strict else 0)

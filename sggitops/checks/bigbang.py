@@ -465,7 +465,7 @@ def _depth(values: Mapping[str, Any], path: KeyPath) -> int:
 # --- version skew (from the spec) -----------------------------------------------------------------
 
 
-def skew_findings(platform: Platform) -> Iterator[Finding]:
+def skew_findings(platform: Platform, *, max_behind: int = MAX_MINORS_BEHIND) -> Iterator[Finding]:
     """bigbang/version-skew: waves out of order, clusters far behind, one environment on several versions."""
     versions: dict[str, Version] = {}
     for cluster in platform.clusters:
@@ -480,7 +480,7 @@ def skew_findings(platform: Platform) -> Iterator[Finding]:
         if cluster.name in versions:
             by_env.setdefault(cluster.environment, []).append(cluster)
     yield from _wave_order(platform, by_env, versions)
-    yield from _behind(platform, versions)
+    yield from _behind(platform, versions, max_behind)
     yield from _mixed(platform, by_env, versions)
 
 
@@ -515,7 +515,7 @@ def _wave_order(
         )
 
 
-def _behind(platform: Platform, versions: dict[str, Version]) -> Iterator[Finding]:
+def _behind(platform: Platform, versions: dict[str, Version], max_behind: int) -> Iterator[Finding]:
     newest = max(versions.values())
     last_minor = load_catalog().last_minor
     for cluster in platform.clusters:
@@ -526,7 +526,7 @@ def _behind(platform: Platform, versions: dict[str, Version]) -> Iterator[Findin
             gap = len(minors_between(version, newest, last_minor=last_minor)) + 1
         except VersionError:
             continue
-        if gap > MAX_MINORS_BEHIND:
+        if gap > max_behind:
             yield _skew(
                 platform,
                 cluster,

@@ -9,7 +9,8 @@ import pytest
 
 from sggitops.bump.bump import plan_bump
 from sggitops.bump.plan import BumpRefused
-from sggitops.bump.versions import fleet_matrix, render_matrix_text, skew_warnings
+from sggitops.bump.versions import fleet_matrix, render_matrix_text
+from sggitops.checks.bigbang import skew_findings
 from sggitops.spec.load import parse_spec
 from tests.helpers import fleet_spec
 
@@ -99,18 +100,19 @@ def test_versions_matrix_and_skew_warnings() -> None:
         '    prod: {bigbang: {version: "3.27.0"}}\n'
         "  clusters:",
     )
-    rows = fleet_matrix(parse_spec(text))
+    platform = parse_spec(text)
+    rows = fleet_matrix(platform)
     assert [(r.cluster, r.environment, r.bigbang, r.pinned_by) for r in rows] == [
         ("run-000", "dev", "3.30.0", "environment"),
         ("run-001", "staging", "3.31.0", "fleet"),
         ("build", "prod", "3.27.0", "environment"),
         ("run-002", "prod", "3.27.0", "environment"),
     ]
-    warnings = skew_warnings(rows)
-    assert [w.rule for w in warnings] == ["bigbang/wave-ahead", "bigbang/prod-behind", "bigbang/prod-behind"]
-    assert "staging runs Big Bang 3.31.0, ahead of dev (3.30.0)" in warnings[0].message
-    assert "4 minor releases behind" in warnings[1].message
-    assert skew_warnings(rows, max_prod_lag=4)[1:] == []
+    warnings = list(skew_findings(platform))
+    messages = " | ".join(w.message for w in warnings)
+    assert "staging runs Big Bang 3.31.0, ahead of the earlier wave(s) dev (3.30.0)" in messages
+    assert "4 minor releases behind" in messages
+    assert not any("behind" in w.message for w in skew_findings(platform, max_behind=4))
     table = render_matrix_text(rows, warnings)
     assert table.splitlines()[0].split() == [
         "CLUSTER",
@@ -121,7 +123,7 @@ def test_versions_matrix_and_skew_warnings() -> None:
         "PINNED",
         "BY",
     ]
-    assert "warning [bigbang/wave-ahead]" in table
+    assert "warning [bigbang/version-skew]" in table
 
 
 def test_mixed_versions_inside_an_environment() -> None:
@@ -129,5 +131,5 @@ def test_mixed_versions_inside_an_environment() -> None:
         "environment: prod, domain: run-002",
         'environment: prod, bigbang: {version: "3.30.0"}, domain: run-002',
     )
-    rows = fleet_matrix(parse_spec(text))
-    assert [w.rule for w in skew_warnings(rows)] == ["bigbang/environment-mixed"]
+    messages = [w.message for w in skew_findings(parse_spec(text))]
+    assert len(messages) == 1 and "environment prod runs several Big Bang versions" in messages[0]
