@@ -70,7 +70,18 @@ def write_starter(root: Path, *, force: bool = False) -> StarterResult:
         raise SpecExists(f"{spec} exists already; not overwriting it (use --force to replace it)")
     root.mkdir(parents=True, exist_ok=True)
     atomic_write(spec, STARTER.encode("utf-8"))
+    _ignore_cache(root)
     return StarterResult(spec=spec, git_initialised=_git_init(root))
+
+
+def _ignore_cache(root: Path) -> None:
+    """Keep the render cache out of git (it is rebuilt, and CI caches it between pipelines)."""
+    path = root / ".gitignore"
+    current = path.read_text("utf-8") if path.is_file() else ""
+    if ".sggitops-cache/" in current.splitlines():
+        return
+    prefix = current if not current or current.endswith("\n") else current + "\n"
+    atomic_write(path, (prefix + ".sggitops-cache/\n").encode("utf-8"))
 
 
 def _git_init(root: Path) -> bool:
