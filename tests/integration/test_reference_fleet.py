@@ -32,7 +32,7 @@ def _kustomization_dirs(repo: Path) -> list[Path]:
     return sorted(
         p.parent
         for p in repo.glob("**/kustomization.yaml")
-        if ".git" not in p.parts and ".venv" not in str(p)
+        if ".git" not in p.parts and not any(part.startswith(".venv") for part in p.parts)
     )
 
 

