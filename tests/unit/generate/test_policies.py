@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
