@@ -97,13 +97,13 @@ from sggitops.checks.flux import (
     Follow,
     Placed,
     RepoPaths,
-    Sources,
     Unit,
     build_fleet,
     flux_edges,
     is_kind,
     mapping,
     seed_index,
+    shared_sources,
     text,
 )
 from sggitops.checks.globs import destination_permitted, normalize_git_url, source_permitted
@@ -131,7 +131,7 @@ FieldPath = tuple[str | int, ...]
 
 def check(ctx: RepoContext) -> Iterator[Finding]:
     """Every argocd/* finding, each once."""
-    sources = Sources(ctx)
+    sources = shared_sources(ctx)
     paths = RepoPaths(ctx, sources)
     own = frozenset(_repo_key(u) for u in ctx.repo_urls)
     app_edges = _app_edges(own, paths)

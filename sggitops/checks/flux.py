@@ -428,8 +428,27 @@ def _this_repo_source(
     return None
 
 
+def shared_sources(ctx: RepoContext) -> Sources:
+    """One Sources per validate run, shared by the families (each repo file is read once)."""
+    found = ctx.options.get("_sources")
+    if not isinstance(found, Sources):
+        found = Sources(ctx)
+        ctx.options["_sources"] = found
+    return found
+
+
 def seed_index(ctx: RepoContext, sources: Sources) -> dict[tuple[str, str], list[Placed]]:
     """(kind, name) -> the objects of every target render and bootstrap file (to find GitRepositories)."""
+    memo = ctx.options.get("_seed_index")
+    if isinstance(memo, tuple) and memo[0] is sources:
+        cached: dict[tuple[str, str], list[Placed]] = memo[1]
+        return cached
+    index = _seed_index(ctx, sources)
+    ctx.options["_seed_index"] = (sources, index)
+    return index
+
+
+def _seed_index(ctx: RepoContext, sources: Sources) -> dict[tuple[str, str], list[Placed]]:
     seeds = [p for root in sorted(ctx.targets) for p in (sources.place(o, root) for o in ctx.objects(root))]
     seeds += [p for rel in bootstrap_files(ctx, sources) for p in sources.load(rel, rel)]
     return _index(seeds)
@@ -456,7 +475,7 @@ def _finding(
 
 def check(ctx: RepoContext) -> Iterator[Finding]:
     """Every flux/* finding, each once."""
-    sources = Sources(ctx)
+    sources = shared_sources(ctx)
     paths = RepoPaths(ctx, sources)
     fleet = build_fleet(ctx, sources, paths, flux_edges(ctx, paths, seed_index(ctx, sources)))
     seen: set[Finding] = set()

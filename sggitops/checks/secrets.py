@@ -32,7 +32,7 @@ from typing import Any
 
 from sggitops import yamlio
 from sggitops.checks.context import RepoContext
-from sggitops.checks.flux import SKIP_DIRS, Placed, Sources, mapping, text
+from sggitops.checks.flux import SKIP_DIRS, Placed, Sources, mapping, shared_sources, text
 from sggitops.findings import Finding, Severity
 from sggitops.render.ignore import ignored
 from sggitops.resource import ResourceId
@@ -44,7 +44,7 @@ SOPS_MARK = "ENC[AES256_GCM,"
 
 def check(ctx: RepoContext) -> Iterator[Finding]:
     """secrets/plaintext for renders first (they know the cluster), then generators, then files."""
-    sources = Sources(ctx)
+    sources = shared_sources(ctx)
     done: set[tuple[str, int, int]] = set()
     generators = {(k.file, g.line, g.col) for k in ctx.graph.kustomizations.values() for g in k.generated}
     generator_cluster: dict[tuple[str, int, int], str] = {}
