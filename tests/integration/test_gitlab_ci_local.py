@@ -30,7 +30,7 @@ from pathlib import Path
 import git
 import pytest
 
-from sggitops import yamlio
+from sggitops import __version__, yamlio
 from tests.helpers import run_cli
 from tests.unit.test_gitlab_note import IID, NOTES, PROJECT, TOKEN, FakeGitLab, make_handler
 
@@ -111,10 +111,10 @@ def bigbang_mirror(base: Path) -> Path:
     return path
 
 
-def reference_spec_with_pipeline() -> str:
-    """The reference fleet's platform.yaml with the generated pipeline switched on."""
+def reference_spec_with_pipeline(**ci: object) -> str:
+    """The reference fleet's platform.yaml with the generated pipeline switched on (and `ci` settings)."""
     data = yamlio.load_one(REFERENCE_SPEC.read_text("utf-8"), "platform.yaml")
-    data["spec"]["ci"] = {"gitlab": True}
+    data["spec"]["ci"] = {"gitlab": True, **ci}
     text = yamlio.dump(data)
     assert OLD_REVISION in text
     return text
@@ -140,11 +140,15 @@ def commit_all(root: Path, message: str) -> str:
 
 @pytest.fixture
 def merge_request(tmp_path: Path) -> tuple[Path, str]:
+    return make_merge_request(tmp_path, reference_spec_with_pipeline())
+
+
+def make_merge_request(tmp_path: Path, spec_text: str) -> tuple[Path, str]:
     """A GitOps repo on branch `bump-web` (one app's targetRevision changed, regenerated, committed) whose
     `main` is pushed to a bare `origin`; returns the repo and main's commit."""
     root = tmp_path / "gitops"
     root.mkdir()
-    (root / "platform.yaml").write_text(reference_spec_with_pipeline(), encoding="utf-8")
+    (root / "platform.yaml").write_text(spec_text, encoding="utf-8")
     assert run_cli(root, "generate").exit_code == 0
     assert (root / ".gitlab-ci.yml").is_file()
     git_run(root, "init", "-q", "-b", "main")
@@ -235,3 +239,19 @@ def test_a_removed_resource_file_fails_validate(
     junit = artifact(root, "validate", "sggitops-junit.xml").read_text("utf-8")
     assert "<failure" in junit
     assert "build/" in junit
+
+
+def test_a_sharded_fleet_validates_in_parallel_jobs_with_their_own_caches(
+    gcl: str, gitlab: FakeGitLab, tmp_path: Path
+) -> None:
+    root, base = make_merge_request(tmp_path, reference_spec_with_pipeline(shardThreshold=1, shards=3))
+    done = run_pipeline(gcl, root, gitlab, base, bigbang_mirror(tmp_path), "validate")
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    for index in (1, 2, 3):
+        assert f"PASS  validate: [{index}/3]" in log, log
+    states = root / ".gitlab-ci-local"
+    assert len(list(states.glob("artifacts/validate*/sggitops-junit.xml"))) == 3
+    assert len(list(states.glob("artifacts/validate*/gl-code-quality-report.json"))) == 3
+    caches = sorted(p.parent.name for p in states.glob("cache/*/.sggitops-cache"))
+    assert caches == [f"sggitops-{__version__}-validate-{i}-3" for i in (1, 2, 3)]
