@@ -105,8 +105,13 @@ def plan_validate(shards: int) -> dict[str, Any]:
 
 
 def plan_diff() -> dict[str, Any]:
-    """Merge requests only: the rendered diff against the MR's base (its merge base), posted as a note."""
+    """Merge requests only: the rendered diff against the MR's base, posted as a note.
+
+    The base is the target branch's head in a merged-results pipeline (whose HEAD is the merge), else the
+    merge base GitLab shows the MR's changes against, else the fetched target branch.
+    """
     target = "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+    base = f"${{CI_MERGE_REQUEST_TARGET_BRANCH_SHA:-${{CI_MERGE_REQUEST_DIFF_BASE_SHA:-origin/{target}}}}}"
     return {
         "stage": "review",
         "needs": [],
@@ -114,8 +119,7 @@ def plan_diff() -> dict[str, Any]:
         "variables": {"GIT_DEPTH": "0"},
         "script": [
             f'git fetch --quiet origin "+refs/heads/{target}:refs/remotes/origin/{target}"',
-            f'sggitops diff --base "${{CI_MERGE_REQUEST_DIFF_BASE_SHA:-origin/{target}}}"'
-            f" -o markdown={DIFF_MARKDOWN}",
+            f'sggitops diff --base "{base}" -o markdown={DIFF_MARKDOWN}',
             f"sggitops gitlab note {DIFF_MARKDOWN}",
         ],
         "artifacts": {"when": "always", "expire_in": "30 days", "paths": [DIFF_MARKDOWN]},

@@ -128,6 +128,8 @@ def test_jobs_feed_gitlabs_widgets_and_run_when_they_should() -> None:
     script = " ; ".join(diff["script"])
     assert "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" in script
     assert "sggitops diff --base" in script and "-o markdown=sggitops-diff.md" in script
+    base = "${CI_MERGE_REQUEST_TARGET_BRANCH_SHA:-${CI_MERGE_REQUEST_DIFF_BASE_SHA:-origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME}}"
+    assert f'--base "{base}"' in script
     assert diff["script"][-1] == "sggitops gitlab note sggitops-diff.md"
     assert all(plain[job]["needs"] == [] for job in ("generate-check", "validate", "diff"))
 
