@@ -156,6 +156,7 @@ def generate(ctx: Context, check: bool, force: bool, commit: bool, push: bool) -
         )
         sys.exit(1)
     changes = write.apply(ctx.root, planned, force=force)
+    kept = [] if force else [p for p in changes.conflicts if p in changes.update]
     if changes.conflicts and not force:
         for path in changes.conflicts:
             ctx.error(
@@ -163,8 +164,9 @@ def generate(ctx: Context, check: bool, force: bool, commit: bool, push: bool) -
                 " (move the change into platform.yaml, or re-run with --force to overwrite it)"
             )
     ctx.info(
-        f"generated {len(planned.files)} files: {len(changes.create)} created, {len(changes.update)} updated, "
-        f"{len(changes.remove)} removed, {changes.unchanged} unchanged"
+        f"generated {len(planned.files)} files and the lock: {len(changes.create)} created, "
+        f"{len(changes.update) - len(kept)} updated, {len(changes.remove)} removed, {changes.unchanged} unchanged"
+        + (f", {len(kept)} left as edited" if kept else "")
     )
     if changes.conflicts and not force:
         sys.exit(1)
