@@ -86,20 +86,19 @@ def reference_problems(doc: Any, plain: dict[str, Any], name: str) -> Iterator[S
                 hint=f"the project allows namespaces {project_ns[app['project']]}",
             )
         for j, target in enumerate(app.get("clusters") or []):
-            if target not in roles:
-                yield SpecError(
-                    f"app '{app['name']}' names cluster '{target}', which is not defined",
-                    location=_at(doc, [*here, "clusters", j], name),
-                    rule="spec/reference",
-                    hint=f"run clusters: {', '.join(run_clusters) or 'none defined'}",
-                )
-            elif roles[target] != "run":
-                yield SpecError(
-                    f"app '{app['name']}' targets build cluster '{target}'; apps run on run clusters through Argo CD",
-                    location=_at(doc, [*here, "clusters", j], name),
-                    rule="spec/reference",
-                    hint=f"run clusters: {', '.join(run_clusters) or 'none defined'}",
-                )
+            if roles.get(target) == "run":
+                continue
+            problem = (
+                f"names cluster '{target}', which is not defined"
+                if target not in roles
+                else f"targets build cluster '{target}'; apps run on run clusters through Argo CD"
+            )
+            yield SpecError(
+                f"app '{app['name']}' {problem}",
+                location=_at(doc, [*here, "clusters", j], name),
+                rule="spec/reference",
+                hint=f"run clusters: {', '.join(run_clusters) or 'none defined'}",
+            )
         for j, env in enumerate(app.get("environments") or []):
             if env not in run_envs:
                 yield SpecError(
