@@ -72,11 +72,14 @@ _DOC_START = re.compile(r"^---(?:[ \t].*)?$")
 _FAST = threading.local()
 
 
-def _fast_loader() -> YAML:
-    loader = getattr(_FAST, "loader", None)
+def _fast_loader(pure: bool = False) -> YAML:
+    """libyaml's scanner through ruamel.yaml.clib (fast), or ruamel's own (YAML 1.2 accepts a few plain
+    scalars libyaml's 1.1 scanner refuses, such as `{url: https://x}`); resolution is ruamel's either way."""
+    name = "pure" if pure else "c"
+    loader = getattr(_FAST, name, None)
     if loader is None:
-        loader = YAML(typ="safe", pure=False)  # libyaml through ruamel.yaml.clib when installed
-        _FAST.loader = loader
+        loader = YAML(typ="safe", pure=pure)
+        setattr(_FAST, name, loader)
     return loader
 
 
@@ -98,7 +101,10 @@ def load_plain_all(text: str, filename: str, *, rule: str = "yaml/syntax") -> li
         if offset is None:
             continue
         try:
-            docs = list(_fast_loader().load_all(body))
+            try:
+                docs = list(_fast_loader().load_all(body))
+            except (YAMLError, ValueError, TypeError):
+                docs = list(_fast_loader(pure=True).load_all(body))
         except (YAMLError, ValueError, TypeError):
             load_all(text, filename, rule=rule)  # raises InputError with the exact position
             raise InputError(

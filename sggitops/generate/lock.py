@@ -40,7 +40,8 @@ def read_lock(root: Path) -> Lock | None:
     path = root / LOCK_PATH
     if not path.is_file():
         return None
-    doc = yamlio.to_plain(yamlio.load_one(path.read_text("utf-8"), LOCK_PATH, rule="drift/lock"))
+    docs = yamlio.load_plain_all(path.read_text("utf-8"), LOCK_PATH, rule="drift/lock")
+    doc = docs[0][2] if len(docs) == 1 else None
     files = doc.get("files") if isinstance(doc, dict) else None
     if not isinstance(doc, dict) or not isinstance(files, dict):
         raise InputError(

@@ -35,9 +35,11 @@ class SourceIndex:
 
     def __init__(self, sources: Iterable[Source]) -> None:
         self._by_kind: dict[str, list[Source]] = {}
+        self._by_name: dict[tuple[str, str], list[Source]] = {}
         for source in sources:
             self._by_kind.setdefault(source.id.kind, []).append(source)
-        for items in self._by_kind.values():
+            self._by_name.setdefault((source.id.kind, source.id.name), []).append(source)
+        for items in [*self._by_kind.values(), *self._by_name.values()]:
             items.sort(key=lambda s: (s.file, s.line, s.col))
 
     def __len__(self) -> int:
@@ -49,12 +51,17 @@ class SourceIndex:
         `within` (an overlay's input closure, nearest files first) limits and orders the candidates, so
         an overlay's own generator wins over a base's of the same name.
         """
-        candidates = [s for s in self._by_kind.get(rid.kind, []) if not s.id.group or s.id.group == rid.group]
-        if within is not None:
-            order = {f: i for i, f in enumerate(within)}
-            candidates = sorted((s for s in candidates if s.file in order), key=lambda s: order[s.file])
-        best = _best(rid, [s for s in candidates if s.id.name == rid.name])
+        order = {f: i for i, f in enumerate(within)} if within is not None else None
+
+        def usable(items: Iterable[Source]) -> list[Source]:
+            found = [s for s in items if not s.id.group or s.id.group == rid.group]
+            if order is not None:
+                found = sorted((s for s in found if s.file in order), key=lambda s: order[s.file])
+            return found
+
+        best = _best(rid, usable(self._by_name.get((rid.kind, rid.name), [])))
         if best is None:
+            candidates = usable(self._by_kind.get(rid.kind, []))
             contained = [s for s in candidates if s.id.name and s.id.name in rid.name]
             longest = max((len(s.id.name) for s in contained), default=0)
             best = _best(rid, [s for s in contained if len(s.id.name) == longest])

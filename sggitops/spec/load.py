@@ -138,7 +138,8 @@ def _bundle(problems: list[SpecError]) -> SpecError:
 
 def spec_digest(platform_text: str) -> str:
     """Digest of the spec's data (formatting and comments do not count)."""
-    plain = yamlio.to_plain(yamlio.load_one(platform_text, "platform.yaml", rule="spec/yaml"))
+    docs = yamlio.load_plain_all(platform_text, "platform.yaml", rule="spec/yaml")
+    plain = docs[0][2] if docs else None
     canonical = json.dumps(plain, sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 

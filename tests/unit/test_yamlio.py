@@ -36,3 +36,14 @@ def test_duplicate_keys_are_errors() -> None:
     with pytest.raises(InputError) as err:
         yamlio.load_one("a: 1\na: 2\n", "dup.yaml", rule="spec/yaml")
     assert err.value.lines()[0].startswith("dup.yaml:2:1: error [spec/yaml]")
+
+
+def test_fast_loader_reads_yaml_1_2_flow_scalars_with_colons() -> None:
+    docs = yamlio.load_plain_all("a: {url: https://x.mil/a.git, n: 1}\n---\nb: 2\n", "f.yaml")
+    assert docs == [(1, 1, {"a": {"url": "https://x.mil/a.git", "n": 1}}), (3, 1, {"b": 2})]
+
+
+def test_fast_loader_reports_syntax_errors_at_their_position() -> None:
+    with pytest.raises(InputError) as err:
+        yamlio.load_plain_all("a: 1\nb: [\n", "bad.yaml")
+    assert err.value.lines()[0].startswith("bad.yaml:3:1: error [yaml/syntax]")
