@@ -9,12 +9,17 @@ the longest source name contained in the rendered name.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sggitops import yamlio
 from sggitops.errors import InputError
+from sggitops.render.cache import default_cache_dir
 from sggitops.render.kustomization import Kustomization, RefKind
 from sggitops.resource import ResourceId
 
@@ -97,12 +102,43 @@ def build_index(repo: Path, kustomizations: Iterable[Kustomization]) -> SourceIn
 
 
 def _file_sources(repo: Path, rel: str) -> list[Source]:
+    """The objects a resource file defines, with their positions; cached on disk by content digest."""
     try:
-        docs = yamlio.load_plain_all((repo / rel).read_text(encoding="utf-8"), rel)
-    except (InputError, OSError, UnicodeDecodeError):
+        data = (repo / rel).read_bytes()
+    except OSError:
         return []  # unreadable input: the build reports it
-    return [
+    key = hashlib.sha256(data).hexdigest()
+    cache = _cache_dir(repo) / key[:2] / f"{key}.json"
+    try:
+        rows = json.loads(cache.read_text(encoding="utf-8"))
+        return [Source(ResourceId(*row[:4]), rel, row[4], row[5]) for row in rows]
+    except (OSError, ValueError, TypeError, IndexError):
+        pass
+    try:
+        docs = yamlio.load_plain_all(data.decode("utf-8"), rel)
+    except (InputError, UnicodeDecodeError):
+        return []
+    found = [
         Source(ResourceId.of(doc), rel, line, col)
         for line, col, doc in docs
         if isinstance(doc, Mapping) and doc.get("kind")
     ]
+    rows = [[s.id.group, s.id.kind, s.id.namespace, s.id.name, s.line, s.col] for s in found]
+    _store(cache, json.dumps(rows))
+    return found
+
+
+def _cache_dir(repo: Path) -> Path:
+    return default_cache_dir(repo).parent / "sources"
+
+
+def _store(path: Path, text: str) -> None:
+    """Atomic, best effort: a cache that cannot be written only costs speed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        return
