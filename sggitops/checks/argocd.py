@@ -91,7 +91,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sggitops.checks.context import RepoContext, normalize_repo_url
-from sggitops.checks.flux import (
+from sggitops.checks.globs import destination_permitted, normalize_git_url, source_permitted
+from sggitops.checks.walk import (
     Edge,
     Fleet,
     Follow,
@@ -106,7 +107,6 @@ from sggitops.checks.flux import (
     shared_sources,
     text,
 )
-from sggitops.checks.globs import destination_permitted, normalize_git_url, source_permitted
 from sggitops.findings import Finding, Severity
 
 GROUP = "argoproj.io"

@@ -72,7 +72,7 @@ from sggitops.bigbang.chart import (
 from sggitops.bigbang.values import ValuesSource, helm_releases, merged_values, value_sources
 from sggitops.bigbang.version import Version, VersionError, minors_between
 from sggitops.checks.context import RepoContext
-from sggitops.checks.flux import Sources, is_kind, mapping, shared_sources, text
+from sggitops.checks.walk import Sources, is_kind, mapping, shared_sources, text
 from sggitops.findings import Finding, Severity
 from sggitops.resource import ResourceId
 from sggitops.spec.model import Cluster, Platform

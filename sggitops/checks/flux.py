@@ -50,419 +50,28 @@ The module also holds what the Argo CD checks share: `Placed` (an object and whe
 
 from __future__ import annotations
 
-import os
-import posixpath
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sggitops import yamlio
-from sggitops.checks.context import RepoContext, normalize_repo_url
-from sggitops.errors import InputError
+from sggitops.checks.context import RepoContext
+from sggitops.checks.walk import (
+    HELM_GROUP,
+    KUSTOMIZE_GROUP,
+    Placed,
+    RepoPaths,
+    Unit,
+    build_fleet,
+    flux_edges,
+    has_object,
+    index_placed,
+    is_kind,
+    mapping,
+    seed_index,
+    shared_sources,
+    text,
+    this_repo_source,
+)
 from sggitops.findings import Finding, Severity
-from sggitops.render import Render, Renderer
-from sggitops.render.ignore import ignored
-from sggitops.render.kustomization import KUSTOMIZATION_FILES, RefKind, find_file
-from sggitops.resource import ResourceId
-
-KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
-HELM_GROUP = "helm.toolkit.fluxcd.io"
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-SKIP_DIRS = frozenset({".git", ".sggitops-cache", ".venv", "node_modules", "__pycache__"})
-
-# --- shared pieces ------------------------------------------------------------------------------
-
-
-def mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def group_of(obj: Mapping[str, Any]) -> str:
-    return text(obj.get("apiVersion")).rpartition("/")[0]
-
-
-def is_kind(obj: Mapping[str, Any], group: str, kind: str) -> bool:
-    return obj.get("kind") == kind and group_of(obj) == group
-
-
-def same_namespace(a: str, b: str) -> bool:
-    return not a or not b or a == b
-
-
-@dataclass(eq=False)
-class Placed:
-    """An object and where its source is: the file, the document's line/col, and (parsed with positions
-    only when a finding needs a field's line) the document node."""
-
-    obj: Mapping[str, Any]
-    unit: str
-    file: str
-    line: int
-    col: int
-    sources: Sources | None = None
-    _node: Any = None
-
-    @property
-    def node(self) -> Any:
-        if self._node is None and self.sources is not None:
-            self._node = self.sources.node_at(self.file, self.line, self.col)
-        return self._node
-
-    @property
-    def rid(self) -> ResourceId:
-        return ResourceId.of(self.obj)
-
-    @property
-    def namespace(self) -> str:
-        return self.rid.namespace
-
-    def at(self, *path: str | int) -> tuple[str, int, int]:
-        """(file, line, col) of the field at `path` in the source document, else of the document."""
-        if self.node is None:
-            return (self.file, self.line, self.col)
-        return (self.file, *yamlio.locate(self.node, path))
-
-
-class Sources:
-    """Repo files read once: YAML documents with positions, and the source document of rendered objects."""
-
-    def __init__(self, ctx: RepoContext) -> None:
-        self.ctx = ctx
-        self._docs: dict[str, list[Any] | None] = {}
-        self._plain: dict[str, list[tuple[int, int, Any]]] = {}
-
-    def documents(self, rel: str) -> list[Any] | None:
-        """The documents of a repo file, or None when it cannot be read or parsed."""
-        if rel not in self._docs:
-            try:
-                text_ = (self.ctx.repo / rel).read_text(encoding="utf-8")
-                self._docs[rel] = yamlio.load_all(text_, rel)
-            except (InputError, OSError, UnicodeDecodeError):
-                self._docs[rel] = None
-        return self._docs[rel]
-
-    def node_at(self, file: str, line: int, col: int) -> Any:
-        """The round-trip document of `file` starting at (line, col), or None."""
-        docs = self.documents(file) if file.endswith((".yaml", ".yml", ".json")) else None
-        for doc in docs or ():
-            if isinstance(doc, Mapping) and yamlio.position(doc) == (line, col):
-                return doc
-        return None
-
-    def place(self, obj: Mapping[str, Any], root: str) -> Placed:
-        """A rendered object of `root` with the source document it came from (when found)."""
-        file, line, col = self.ctx.locate(ResourceId.of(obj), root)
-        return Placed(obj, root, file, line, col, self)
-
-    def load(self, rel: str, unit: str) -> list[Placed]:
-        """Every object (a mapping with a kind) of a repo file; an unparseable file has none."""
-        if rel not in self._plain:
-            try:
-                text_ = (self.ctx.repo / rel).read_text(encoding="utf-8")
-                self._plain[rel] = yamlio.load_plain_all(text_, rel)
-            except (InputError, OSError, UnicodeDecodeError):
-                self._plain[rel] = []
-        return [
-            Placed(doc, unit, rel, line, col, self)
-            for line, col, doc in self._plain[rel]
-            if isinstance(doc, Mapping) and doc.get("kind")
-        ]
-
-
-@dataclass(frozen=True)
-class PathState:
-    """A repo path as a controller sees it: `problem` is empty when it exists and yields objects."""
-
-    key: str
-    problem: str = ""
-    unbuildable: bool = False
-    objects: tuple[Placed, ...] = ()
-    recursive: bool = False  # plain manifests read from subdirectories too
-
-    @property
-    def uid(self) -> str:
-        return f"{self.key}/**" if self.recursive else self.key
-
-
-class RepoPaths:
-    """Repo paths named by Applications and Flux Kustomizations: resolved, rendered, loaded (cached).
-
-    A directory with a kustomization file is built (the context's render, else the renderer, whose
-    cache makes a repeat cheap; `ctx.options["renderer"]` may hold one to share); a directory with a
-    `Chart.yaml` is a Helm chart (not rendered here); any other directory is plain manifests.
-    """
-
-    def __init__(self, ctx: RepoContext, sources: Sources) -> None:
-        self.ctx = ctx
-        self.sources = sources
-        self._states: dict[tuple[str, bool], PathState] = {}
-        self._renderer: Renderer | None = None
-
-    def resolve(self, path: str, *, absolute_ok: bool) -> str | None:
-        """Repo-relative key of a controller path (`.` for the root), or None when it leaves the repo."""
-        raw = path.strip() or "."
-        if raw.startswith("/"):
-            if not absolute_ok:
-                return None
-            raw = raw.lstrip("/") or "."
-        key = posixpath.normpath(raw)
-        if key == ".." or key.startswith("../"):
-            return None
-        repo = self.ctx.repo.resolve()
-        real = Path(os.path.realpath(repo / key))
-        if real != repo and repo not in real.parents:
-            return None
-        return key
-
-    def render(self, key: str) -> Render:
-        render = self.ctx.renders.get(key)
-        if render is not None:
-            return render
-        if self._renderer is None:
-            shared = self.ctx.options.get("renderer")
-            self._renderer = (
-                shared if isinstance(shared, Renderer) else Renderer(self.ctx.repo, graph=self.ctx.graph)
-            )
-        return self._renderer.render(key)
-
-    def state(self, key: str, *, recurse: bool) -> PathState:
-        directory = self.ctx.repo / key
-        if find_file(directory) is not None:
-            recurse = False
-        if (key, recurse) not in self._states:
-            self._states[key, recurse] = self._state(key, directory, recurse)
-        return self._states[key, recurse]
-
-    def _state(self, key: str, directory: Path, recurse: bool) -> PathState:
-        if not directory.is_dir():
-            what = "is a file, not a directory" if directory.exists() else "does not exist in the repo"
-            return PathState(key, f"`{key}` {what}")
-        if find_file(directory) is not None:
-            render = self.render(key)
-            if not render.ok:
-                cause = next((f for f in render.findings if f.severity is Severity.ERROR), None)
-                detail = f": {cause.message} (at {cause.file}:{cause.line})" if cause else ""
-                return PathState(key, f"`{key}` does not build{detail}", unbuildable=True)
-            return PathState(key, objects=tuple(self.sources.place(o, key) for o in render.objects))
-        if (directory / "Chart.yaml").is_file():
-            return PathState(key)
-        files = manifest_files(self.ctx.repo, key, recurse=recurse)
-        if not files:
-            return PathState(key, f"`{key}` has no kustomization and no manifests", unbuildable=True)
-        objects: list[Placed] = []
-        for rel in files:
-            if self.sources.documents(rel) is None:
-                return PathState(key, f"`{key}` holds `{rel}`, which is not valid YAML", unbuildable=True)
-            objects.extend(self.sources.load(rel, key))
-        return PathState(key, objects=tuple(objects), recursive=recurse)
-
-
-def manifest_files(repo: Path, key: str, *, recurse: bool) -> list[str]:
-    """Repo-relative YAML/JSON files of a directory (below it too with `recurse`), sorted."""
-    base = repo / key
-    out: list[str] = []
-    for current, dirs, files in os.walk(base):
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if recurse
-            and d not in SKIP_DIRS
-            and not d.startswith(".")
-            and not ignored(repo, Path(os.path.relpath(Path(current) / d, repo)).as_posix())
-        )
-        for name in sorted(files):
-            if name.endswith(MANIFEST_SUFFIXES) and name not in KUSTOMIZATION_FILES:
-                out.append(Path(os.path.relpath(Path(current) / name, repo)).as_posix())
-    return out
-
-
-@dataclass
-class Unit:
-    """Objects applied together: one render, one plain directory, or one bootstrap file (`key`)."""
-
-    key: str
-    objects: tuple[Placed, ...]
-
-
-@dataclass(frozen=True)
-class Edge:
-    """`source` (an Application or Flux Kustomization) deploys repo path `key`; `field` locates it."""
-
-    source: Placed
-    key: str
-    recurse: bool
-    field: tuple[str | int, ...]
-
-
-Follow = Callable[[Unit], Iterable[Edge]]
-
-
-@dataclass
-class Fleet:
-    """cluster -> its units in walk order; the units and the edges between them."""
-
-    clusters: dict[str, list[Unit]] = field(default_factory=dict)
-    edges: dict[str, list[Edge]] = field(default_factory=dict)
-
-
-def bootstrap_files(ctx: RepoContext, sources: Sources) -> list[str]:
-    """YAML files no kustomization lists that hold a Flux Kustomization (`overlays/*/bootstrap.yaml`)."""
-    listed = {r.path for k in ctx.graph.kustomizations.values() for r in k.refs if r.kind is RefKind.FILE}
-    out = []
-    for rel in manifest_files(ctx.repo, ".", recurse=True):
-        if rel in listed or not rel.endswith((".yaml", ".yml")):
-            continue
-        try:
-            content = (ctx.repo / rel).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        if KUSTOMIZE_GROUP in content and any(
-            is_kind(p.obj, KUSTOMIZE_GROUP, "Kustomization") for p in sources.load(rel, rel)
-        ):
-            out.append(rel)
-    return [rel for rel in out if _in_scope(ctx, rel)]
-
-
-def _in_scope(ctx: RepoContext, rel: str) -> bool:
-    """In a partial run (--shard, --changed-since) only the chosen clusters' bootstrap files count."""
-    if not ctx.options.get("partial"):
-        return True
-    parts = rel.split("/")
-    if len(parts) >= 3 and parts[0] == "overlays":
-        return parts[1] in set(ctx.options.get("clusters") or ())
-    return bool(ctx.options.get("repo_level", True))
-
-
-def build_fleet(ctx: RepoContext, sources: Sources, paths: RepoPaths, follow: Follow) -> Fleet:
-    """Every cluster's units: its targets, its bootstrap files, and all they deploy (transitively).
-
-    A bootstrap file belongs to the cluster whose root is its directory. A target whose cluster is
-    only its root (a repo without spec) joins the cluster of another seed that deploys it.
-    """
-    fleet = Fleet()
-    units: dict[str, Unit] = {}
-    seeds: list[tuple[str, Unit, bool]] = []
-    for root in sorted(ctx.targets):
-        target = ctx.targets[root]
-        unit = Unit(root, tuple(sources.place(o, root) for o in ctx.objects(root)))
-        units[root] = unit
-        seeds.append((target.cluster, unit, target.cluster != root))
-    for rel in bootstrap_files(ctx, sources):
-        directory = posixpath.dirname(rel) or "."
-        owner = ctx.targets.get(directory)
-        unit = Unit(rel, tuple(sources.load(rel, rel)))
-        units[rel] = unit
-        seeds.append((owner.cluster if owner is not None else directory, unit, True))
-
-    def reach(start: Unit) -> list[Unit]:
-        order, queue, seen = [start], [start], {start.key}
-        while queue:
-            unit = queue.pop(0)
-            out = fleet.edges.setdefault(unit.key, list(follow(unit)))
-            for edge in out:
-                state = paths.state(edge.key, recurse=edge.recurse)
-                if state.uid in seen:
-                    continue
-                seen.add(state.uid)
-                nxt = units.setdefault(state.uid, Unit(state.key, state.objects))
-                order.append(nxt)
-                queue.append(nxt)
-        return order
-
-    reached = {unit.key: reach(unit) for _, unit, _ in seeds}
-    keys = {key: {u.key for u in walk} for key, walk in reached.items()}
-
-    def deployed_elsewhere(key: str) -> bool:
-        return any(
-            other.key != key and key in keys[other.key] and (named or other.key not in keys[key])
-            for _, other, named in seeds
-        )
-
-    for cluster, unit, named in seeds:
-        if not named and deployed_elsewhere(unit.key):
-            continue
-        members = fleet.clusters.setdefault(cluster, [])
-        for member in reached[unit.key]:
-            if all(m is not member for m in members):
-                members.append(member)
-    return fleet
-
-
-# --- the flux/* rules ----------------------------------------------------------------------------
-
-
-def flux_edges(
-    ctx: RepoContext, paths: RepoPaths, gitrepos: Mapping[tuple[str, str], list[Placed]]
-) -> Follow:
-    """Edges of Flux Kustomizations whose GitRepository (found anywhere) is this repo."""
-
-    def follow(unit: Unit) -> Iterator[Edge]:
-        for placed in unit.objects:
-            if not is_kind(placed.obj, KUSTOMIZE_GROUP, "Kustomization"):
-                continue
-            if _this_repo_source(ctx, placed, gitrepos) is None:
-                continue
-            key = paths.resolve(text(mapping(placed.obj.get("spec")).get("path")), absolute_ok=True)
-            if key is not None:
-                yield Edge(placed, key, True, ("spec", "path"))
-
-    return follow
-
-
-def _this_repo_source(
-    ctx: RepoContext, placed: Placed, gitrepos: Mapping[tuple[str, str], list[Placed]]
-) -> Placed | None:
-    ref = mapping(mapping(placed.obj.get("spec")).get("sourceRef"))
-    if ref.get("kind") != "GitRepository":
-        return None
-    namespace = text(ref.get("namespace")) or placed.namespace
-    for repo in gitrepos.get(("GitRepository", text(ref.get("name"))), []):
-        url = text(mapping(repo.obj.get("spec")).get("url"))
-        if same_namespace(repo.namespace, namespace) and normalize_repo_url(url) in ctx.repo_urls:
-            return repo
-    return None
-
-
-def shared_sources(ctx: RepoContext) -> Sources:
-    """One Sources per validate run, shared by the families (each repo file is read once)."""
-    found = ctx.options.get("_sources")
-    if not isinstance(found, Sources):
-        found = Sources(ctx)
-        ctx.options["_sources"] = found
-    return found
-
-
-def seed_index(ctx: RepoContext, sources: Sources) -> dict[tuple[str, str], list[Placed]]:
-    """(kind, name) -> the objects of every target render and bootstrap file (to find GitRepositories)."""
-    memo = ctx.options.get("_seed_index")
-    if isinstance(memo, tuple) and memo[0] is sources:
-        cached: dict[tuple[str, str], list[Placed]] = memo[1]
-        return cached
-    index = _seed_index(ctx, sources)
-    ctx.options["_seed_index"] = (sources, index)
-    return index
-
-
-def _seed_index(ctx: RepoContext, sources: Sources) -> dict[tuple[str, str], list[Placed]]:
-    seeds = [p for root in sorted(ctx.targets) for p in (sources.place(o, root) for o in ctx.objects(root))]
-    seeds += [p for rel in bootstrap_files(ctx, sources) for p in sources.load(rel, rel)]
-    return _index(seeds)
-
-
-def _index(placed: Iterable[Placed]) -> dict[tuple[str, str], list[Placed]]:
-    out: dict[tuple[str, str], list[Placed]] = {}
-    for p in placed:
-        out.setdefault((text(p.obj.get("kind")), p.rid.name), []).append(p)
-    return out
-
-
-def _has(index: Mapping[tuple[str, str], list[Placed]], kind: str, name: str, namespace: str) -> bool:
-    return any(same_namespace(p.namespace, namespace) for p in index.get((kind, name), []))
 
 
 def _finding(
@@ -480,7 +89,7 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
     fleet = build_fleet(ctx, sources, paths, flux_edges(ctx, paths, seed_index(ctx, sources)))
     seen: set[Finding] = set()
     for cluster, units in fleet.clusters.items():
-        index = _index(p for u in units for p in u.objects)
+        index = index_placed(p for u in units for p in u.objects)
         for unit in units:
             for placed in unit.objects:
                 for finding in _check_object(ctx, paths, placed, unit, index, cluster):
@@ -514,7 +123,7 @@ def _check_object(
         )
         yield from _source_ref(placed, ("spec", "chartRef"), spec.get("chartRef"), index, cluster)
         yield from _depends_on(placed, "HelmRelease", index, cluster)
-        yield from _values_from(placed, _index(unit.objects), cluster)
+        yield from _values_from(placed, index_placed(unit.objects), cluster)
 
 
 def _source_ref(
@@ -528,7 +137,7 @@ def _source_ref(
         return
     kind, name = text(ref.get("kind")), text(ref.get("name"))
     namespace = text(ref.get("namespace")) or placed.namespace
-    if not _has(index, kind, name, namespace):
+    if not has_object(index, kind, name, namespace):
         yield _finding(
             placed,
             placed.at(*where),
@@ -547,7 +156,7 @@ def _path(
     index: Mapping[tuple[str, str], list[Placed]],
     cluster: str,
 ) -> Iterator[Finding]:
-    if _this_repo_source(ctx, placed, index) is None:
+    if this_repo_source(ctx, placed, index) is None:
         return
     raw = text(mapping(placed.obj.get("spec")).get("path"))
     key = paths.resolve(raw, absolute_ok=True)
@@ -571,7 +180,7 @@ def _depends_on(
         entry = mapping(entry)
         name = text(entry.get("name"))
         namespace = text(entry.get("namespace")) or placed.namespace
-        if name and not _has(index, kind, name, namespace):
+        if name and not has_object(index, kind, name, namespace):
             yield _finding(
                 placed,
                 placed.at("spec", "dependsOn", i),
@@ -592,7 +201,7 @@ def _values_from(
         kind, name = text(entry.get("kind")), text(entry.get("name"))
         if kind not in ("ConfigMap", "Secret") or not name or entry.get("optional") is True:
             continue
-        if not _has(local, kind, name, placed.namespace):
+        if not has_object(local, kind, name, placed.namespace):
             yield _finding(
                 placed,
                 placed.at("spec", "valuesFrom", i),

@@ -32,7 +32,7 @@ from typing import Any
 
 from sggitops import yamlio
 from sggitops.checks.context import RepoContext
-from sggitops.checks.flux import SKIP_DIRS, Placed, Sources, mapping, shared_sources, text
+from sggitops.checks.walk import SKIP_DIRS, Placed, Sources, mapping, shared_sources, text
 from sggitops.findings import Finding, Severity
 from sggitops.render.ignore import ignored
 from sggitops.resource import ResourceId
