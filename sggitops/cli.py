@@ -537,7 +537,7 @@ def bump_bigbang(
 def versions(ctx: Context, max_behind: int) -> None:
     """The fleet matrix (cluster, environment, Big Bang, Kubernetes) with skew warnings."""
     from sggitops.bump.versions import fleet_matrix, render_matrix_text
-    from sggitops.checks.bigbang import skew_findings
+    from sggitops.checks.skew import skew_findings
     from sggitops.spec.load import load_spec
 
     platform = load_spec(ctx.root / "platform.yaml", display="platform.yaml")

@@ -1,7 +1,7 @@
 """`sggitops versions`: the fleet matrix (cluster x environment x Big Bang x Kubernetes).
 
 The skew warnings printed under it are `validate`'s own `bigbang/version-skew` findings
-(sggitops.checks.bigbang.skew_findings): waves out of order, clusters far behind, mixed environments.
+(sggitops.checks.skew.skew_findings): waves out of order, clusters far behind, mixed environments.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def fleet_matrix(platform: Platform) -> list[Row]:
 
 
 def render_matrix_text(rows: Sequence[Row], warnings: Sequence[Finding] = ()) -> str:
-    """An aligned text table, then the skew findings (sggitops.checks.bigbang.skew_findings), one a line."""
+    """An aligned text table, then the skew findings (sggitops.checks.skew.skew_findings), one a line."""
     header = ("CLUSTER", "ENVIRONMENT", "BIG BANG", "KUBERNETES", "PINNED BY")
     table = [header, *((r.cluster, r.environment, r.bigbang, r.kubernetes, r.pinned_by) for r in rows)]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]

@@ -16,6 +16,7 @@ import pytest
 from sggitops.bigbang.chart import forget_loaded
 from sggitops.checks import bigbang
 from sggitops.checks.context import RepoContext, Target
+from sggitops.checks.skew import skew_findings
 from sggitops.findings import Finding, Severity
 from sggitops.render import Renderer, scan_repo
 from sggitops.spec.load import parse_spec
@@ -250,7 +251,7 @@ def test_unknown_version_warns(tmp_path: Path, bigbang_repo: Path) -> None:
 
 
 def skew(spec: str) -> list[Finding]:
-    return sorted(bigbang.skew_findings(parse_spec(spec)))
+    return sorted(skew_findings(parse_spec(spec)))
 
 
 def test_no_skew_in_a_uniform_fleet() -> None:
