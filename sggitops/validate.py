@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import posixpath
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from sggitops import yamlio
 from sggitops.checks.context import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
+from sggitops.checks.walk import flux_entry_files
 from sggitops.errors import UsageError
 from sggitops.findings import Finding, Severity
 from sggitops.render import Renderer, changed_files_since, changed_roots, find_kustomize, scan_repo
@@ -122,8 +125,8 @@ def shard_clusters(clusters: Iterable[str], shard: tuple[int, int] | None) -> se
 
 
 def _pointed_paths(objects: Iterable[Mapping[str, Any]], urls: tuple[str, ...], repo: Path) -> set[str]:
-    """Repo paths that Applications (pointing at this repo) and Flux Kustomizations name."""
-    out: set[str] = set()
+    """Repo directories that Applications (pointing at this repo) and Flux Kustomizations name."""
+    named: set[str] = set()
     for obj in objects:
         kind, api = obj.get("kind"), str(obj.get("apiVersion", ""))
         spec = obj.get("spec") or {}
@@ -131,31 +134,17 @@ def _pointed_paths(objects: Iterable[Mapping[str, Any]], urls: tuple[str, ...], 
             sources = [spec.get("source")] if spec.get("source") else list(spec.get("sources") or [])
             for src in sources:
                 if isinstance(src, Mapping) and normalize_repo_url(str(src.get("repoURL", ""))) in urls:
-                    out.add(str(src.get("path") or "."))
+                    named.add(str(src.get("path") or "."))
         elif kind == "Kustomization" and api.startswith("kustomize.toolkit.fluxcd.io/"):
-            out.add(str(spec.get("path") or "."))
+            named.add(str(spec.get("path") or "."))
     roots = set()
-    for path in out:
-        clean = PurePosixPath(path.lstrip("./") if path not in {".", "./"} else ".")
-        rel = clean.as_posix()
-        if ".." in clean.parts or path.startswith("/"):
-            continue
+    for path in named:
+        rel = posixpath.normpath(path)
+        if path.startswith("/") or rel == ".." or rel.startswith("../"):
+            continue  # outside the repo: the argocd and flux families report it
         if (repo / rel).is_dir():
             roots.add(rel)
     return roots
-
-
-def _bootstrap_objects(repo: Path) -> list[dict[str, Any]]:
-    from sggitops import yamlio
-
-    out: list[dict[str, Any]] = []
-    for path in sorted(repo.glob("overlays/*/bootstrap.yaml")):
-        try:
-            docs = yamlio.load_plain_all(path.read_text("utf-8"), str(path))
-        except Exception:  # unreadable files are reported by the flux family
-            continue
-        out.extend(d for _line, _col, d in docs if isinstance(d, dict))
-    return out
 
 
 class Validator:
@@ -166,6 +155,7 @@ class Validator:
         self.options = options
         self.progress = progress
         self.plain_locations: dict[tuple[str, ResourceId], tuple[str, int, int]] = {}
+        self.entry_files: list[str] = []
 
     def _say(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -185,6 +175,7 @@ class Validator:
             use_cache=self.options.use_cache,
             timeout=self.options.timeout,
         )
+        self.entry_files = flux_entry_files(self.root, graph)
         roots = self._select_roots(graph, platform)
         renders = self._render_closure(renderer, roots, urls, platform)
         targets = {root: make_target(root, platform, self.options) for root in renders}
@@ -207,6 +198,7 @@ class Validator:
                 "schema_dirs": self.options.schema_dirs,
                 "repo_level": self.options.shard is None or self.options.shard[0] == 1,
                 "plain_locations": self.plain_locations,
+                "entry_files": self.entry_files,
                 "partial": self.options.shard is not None or bool(self.options.changed_since),
                 "clusters": sorted({t.cluster for t in targets.values()}),
             },
@@ -238,10 +230,14 @@ class Validator:
         renders: dict[str, Render] = {}
         pending = sorted(set(roots))
         chosen = {_cluster_of(r, platform) for r in roots}
+        entry_objects = [
+            doc
+            for rel in self.entry_files
+            for _line, _col, doc in yamlio.load_plain_all((self.root / rel).read_text("utf-8"), rel)
+            if isinstance(doc, dict)
+        ]
         bootstrap = [
-            p
-            for p in _pointed_paths(_bootstrap_objects(self.root), urls, self.root)
-            if _cluster_of(p, platform) in chosen
+            p for p in _pointed_paths(entry_objects, urls, self.root) if _cluster_of(p, platform) in chosen
         ]
         pending = sorted(set(pending) | set(bootstrap))
         total = 0
@@ -266,7 +262,6 @@ class Validator:
 
     def _read_plain(self, path: str) -> Render:
         """An Argo CD directory source (no kustomization): its manifest files as they are."""
-        from sggitops import yamlio
         from sggitops.errors import InputError
 
         objects: list[dict[str, Any]] = []

@@ -20,6 +20,7 @@ from sggitops.checks.context import RepoContext, normalize_repo_url
 from sggitops.errors import InputError
 from sggitops.findings import Severity
 from sggitops.render import Render, Renderer
+from sggitops.render.graph import RepoGraph
 from sggitops.render.ignore import ignored
 from sggitops.render.kustomization import KUSTOMIZATION_FILES, RefKind, find_file
 from sggitops.resource import ResourceId
@@ -268,22 +269,33 @@ class Fleet:
     edges: dict[str, list[Edge]] = field(default_factory=dict)
 
 
-def bootstrap_files(ctx: RepoContext, sources: Sources) -> list[str]:
-    """YAML files no kustomization lists that hold a Flux Kustomization (`overlays/*/bootstrap.yaml`)."""
-    listed = {r.path for k in ctx.graph.kustomizations.values() for r in k.refs if r.kind is RefKind.FILE}
+def flux_entry_files(repo: Path, graph: RepoGraph) -> list[str]:
+    """YAML files no kustomization lists that hold a Flux Kustomization (`overlays/*/bootstrap.yaml`):
+    where Flux enters the repo. `validate` renders what they point at; the families follow them."""
+    listed = {r.path for k in graph.kustomizations.values() for r in k.refs if r.kind is RefKind.FILE}
     out = []
-    for rel in manifest_files(ctx.repo, ".", recurse=True):
+    for rel in manifest_files(repo, ".", recurse=True):
         if rel in listed or not rel.endswith((".yaml", ".yml")):
             continue
         try:
-            content = (ctx.repo / rel).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        if KUSTOMIZE_GROUP in content and any(
-            is_kind(p.obj, KUSTOMIZE_GROUP, "Kustomization") for p in sources.load(rel, rel)
-        ):
+            content = (repo / rel).read_text(encoding="utf-8")
+            if KUSTOMIZE_GROUP not in content:
+                continue
+            docs = yamlio.load_plain_all(content, rel)
+        except (InputError, OSError, UnicodeDecodeError):
+            continue  # the flux family reports files it cannot read when it follows them
+        if any(isinstance(d, Mapping) and is_kind(d, KUSTOMIZE_GROUP, "Kustomization") for _l, _c, d in docs):
             out.append(rel)
-    return [rel for rel in out if _in_scope(ctx, rel)]
+    return out
+
+
+def bootstrap_files(ctx: RepoContext) -> list[str]:
+    """The Flux entry files of this run (found once per run, then scoped to the chosen clusters)."""
+    found = ctx.options.get("entry_files")
+    if not isinstance(found, list):
+        found = flux_entry_files(ctx.repo, ctx.graph)
+        ctx.options["entry_files"] = found
+    return [rel for rel in found if _in_scope(ctx, rel)]
 
 
 def _in_scope(ctx: RepoContext, rel: str) -> bool:
@@ -310,7 +322,7 @@ def build_fleet(ctx: RepoContext, sources: Sources, paths: RepoPaths, follow: Fo
         unit = Unit(root, tuple(sources.place(o, root) for o in ctx.objects(root)))
         units[root] = unit
         seeds.append((target.cluster, unit, target.cluster != root))
-    for rel in bootstrap_files(ctx, sources):
+    for rel in bootstrap_files(ctx):
         directory = posixpath.dirname(rel) or "."
         owner = ctx.targets.get(directory)
         unit = Unit(rel, tuple(sources.load(rel, rel)))
@@ -408,7 +420,7 @@ def seed_index(ctx: RepoContext, sources: Sources) -> dict[tuple[str, str], list
 
 def _seed_index(ctx: RepoContext, sources: Sources) -> dict[tuple[str, str], list[Placed]]:
     seeds = [p for root in sorted(ctx.targets) for p in (sources.place(o, root) for o in ctx.objects(root))]
-    seeds += [p for rel in bootstrap_files(ctx, sources) for p in sources.load(rel, rel)]
+    seeds += [p for rel in bootstrap_files(ctx) for p in sources.load(rel, rel)]
     return index_placed(seeds)
 
 
