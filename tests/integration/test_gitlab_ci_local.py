@@ -20,11 +20,9 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import git
@@ -32,7 +30,7 @@ import pytest
 
 from sggitops import __version__, yamlio
 from tests.helpers import run_cli
-from tests.unit.test_gitlab_note import IID, NOTES, PROJECT, TOKEN, FakeGitLab, make_handler
+from tests.unit.test_gitlab_note import IID, NOTES, PROJECT, TOKEN, FakeGitLab, serving
 
 pytestmark = pytest.mark.integration
 
@@ -80,17 +78,8 @@ def gcl() -> str:
 @pytest.fixture
 def gitlab() -> Iterator[FakeGitLab]:
     """The fake GitLab notes API of tests/unit/test_gitlab_note.py, serving on 127.0.0.1."""
-    state = FakeGitLab()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
-    state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving() as state:
         yield state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 def bigbang_mirror(base: Path) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -114,8 +115,9 @@ def make_handler(state: FakeGitLab) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def server() -> Iterator[FakeGitLab]:
+@contextmanager
+def serving() -> Iterator[FakeGitLab]:
+    """The fake GitLab on a free 127.0.0.1 port, shut down on exit (also used by the pipeline test)."""
     state = FakeGitLab()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
     httpd.timeout = 5
@@ -128,6 +130,12 @@ def server() -> Iterator[FakeGitLab]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeGitLab]:
+    with serving() as state:
+        yield state
 
 
 def env_for(state: FakeGitLab, **extra: str) -> dict[str, str]:
