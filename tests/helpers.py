@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from click.testing import CliRunner, Result
 
+from sggitops.checks.context import RepoContext, Target, normalize_repo_url
 from sggitops.cli import main
+from sggitops.render import Renderer, scan_repo
 
 SMALL_SPEC = """\
 apiVersion: sggitops.io/v1alpha1
@@ -113,3 +116,19 @@ def fleet_spec(run_clusters: int, *, version: str = "3.31.0", engine: str = "kyv
     if apps == 0:
         lines[-1] = "  apps: []"
     return "\n".join(lines) + "\n"
+
+
+def render_context(repo: Path, targets: Iterable[Target], *, repo_url: str = "") -> RepoContext:
+    """A RepoContext as `validate` builds it: the repo graph, each target rendered with the real kustomize
+    (cache beside the repo), the renderer shared with the families, and this repo's URL."""
+    graph = scan_repo(repo)
+    renderer = Renderer(repo, graph=graph, cache_dir=repo.parent / "cache")
+    chosen = {t.root: t for t in targets}
+    return RepoContext(
+        repo=repo.resolve(),
+        graph=graph,
+        targets=chosen,
+        renders=renderer.render_many(list(chosen), jobs=1),
+        repo_urls=(normalize_repo_url(repo_url),) if repo_url else (),
+        options={"renderer": renderer},
+    )

@@ -8,10 +8,10 @@ import pytest
 
 from sggitops.checks import argocd
 from sggitops.checks.argocd import revision_problem
-from sggitops.checks.context import RepoContext, Target, normalize_repo_url
+from sggitops.checks.context import Target
 from sggitops.checks.globs import destination_permitted, glob_match, normalize_git_url, source_permitted
 from sggitops.findings import Finding, Severity
-from sggitops.render import Renderer, scan_repo
+from tests.helpers import render_context
 
 URL = "https://git.example/platform/gitops.git"
 IN_CLUSTER = "https://kubernetes.default.svc"
@@ -93,18 +93,8 @@ def fleet(tmp_path: Path, overrides: dict[str, str] | None = None) -> Path:
 
 
 def run(repo: Path, *, environment: str = "prod") -> list[Finding]:
-    graph = scan_repo(repo)
-    renderer = Renderer(repo, graph=graph, cache_dir=repo.parent / "cache")
-    root = "overlays/c1"
-    ctx = RepoContext(
-        repo=repo.resolve(),
-        graph=graph,
-        targets={root: Target(root, "c1", "1.34", role="run", environment=environment)},
-        renders={root: renderer.render(root)},
-        repo_urls=(normalize_repo_url(URL),),
-        options={"renderer": renderer},
-    )
-    return list(argocd.check(ctx))
+    target = Target("overlays/c1", "c1", "1.34", role="run", environment=environment)
+    return list(argocd.check(render_context(repo, [target], repo_url=URL)))
 
 
 def where(findings: list[Finding]) -> list[tuple[str, str, int]]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sggitops.checks import flux
-from sggitops.checks.context import RepoContext, Target, normalize_repo_url
+from sggitops.checks.context import Target
 from sggitops.findings import Finding
-from sggitops.render import Renderer, scan_repo
+from tests.helpers import render_context
 
 URL = "https://git.example/platform/gitops.git"
 
@@ -130,18 +130,7 @@ def repo_with(tmp_path: Path, overrides: dict[str, str] | None = None) -> Path:
 
 
 def run(repo: Path) -> list[Finding]:
-    graph = scan_repo(repo)
-    renderer = Renderer(repo, graph=graph, cache_dir=repo.parent / "cache")
-    root = "overlays/c1"
-    ctx = RepoContext(
-        repo=repo.resolve(),
-        graph=graph,
-        targets={root: Target(root, "c1", "1.34")},
-        renders={root: renderer.render(root)},
-        repo_urls=(normalize_repo_url(URL),),
-        options={"renderer": renderer},
-    )
-    return list(flux.check(ctx))
+    return list(flux.check(render_context(repo, [Target("overlays/c1", "c1", "1.34")], repo_url=URL)))
 
 
 def where(findings: list[Finding]) -> list[tuple[str, str, int]]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sggitops.checks import secrets
-from sggitops.checks.context import RepoContext, Target
+from sggitops.checks.context import Target
 from sggitops.findings import Finding, Severity
-from sggitops.render import Renderer, scan_repo
+from tests.helpers import render_context
 
 VALUE = "hunter2-do-not-print"
 
@@ -55,15 +55,8 @@ def repo_with(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def run(repo: Path, roots: tuple[str, ...] = ("overlays/c1",)) -> list[Finding]:
-    graph = scan_repo(repo)
-    renderer = Renderer(repo, graph=graph, cache_dir=repo.parent / "cache")
-    ctx = RepoContext(
-        repo=repo.resolve(),
-        graph=graph,
-        targets={root: Target(root, root.rpartition("/")[2], "1.34") for root in roots},
-        renders=renderer.render_many(roots, jobs=1),
-    )
-    return list(secrets.check(ctx))
+    targets = [Target(root, root.rpartition("/")[2], "1.34") for root in roots]
+    return list(secrets.check(render_context(repo, targets)))
 
 
 def where(findings: list[Finding]) -> list[tuple[str, str, int, str]]:
