@@ -383,15 +383,10 @@ def diff(
     import os
 
     from sggitops.diff import diff_refs, to_json, to_markdown, to_text
-    from sggitops.report import write_atomic
+    from sggitops.report import parse_output_option, write_atomic
 
     formats = {"markdown": lambda r: to_markdown(r, max_bytes=max_bytes), "json": to_json, "text": to_text}
-    targets: list[tuple[str, str | None]] = []
-    for value in outputs or ("text",):
-        name, _, file = value.partition("=")
-        if name not in formats:
-            raise click.UsageError(f"-o {value}: unknown format; use one of {', '.join(formats)}")
-        targets.append((name, file or None))
+    targets = [parse_output_option(value, formats) for value in outputs or ("text",)]
     if sum(1 for _n, f in targets if f is None) > 1:
         raise click.UsageError("at most one -o format may go to standard output")
     result = diff_refs(

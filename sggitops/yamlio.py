@@ -237,7 +237,7 @@ def to_plain(node: Any) -> Any:
         return {
             str(k) if not isinstance(k, (str, int, float, bool)) else k: to_plain(v) for k, v in node.items()
         }
-    if isinstance(node, list):
+    if isinstance(node, (list, tuple)):
         return [to_plain(v) for v in node]
     if isinstance(node, LiteralScalarString):
         return str(node)
@@ -255,18 +255,9 @@ def to_plain(node: Any) -> Any:
 def dump(data: Any) -> str:
     """One YAML document, deterministic: keys in the order given, block style, literal multi-line strings,
     every YAML 1.1 look-alike quoted (see sggitops.yamlemit)."""
-    return emit(yamlio_plain(data))
+    return emit(to_plain(data))
 
 
 def dump_all(docs: Iterable[Any]) -> str:
     """A YAML stream of several documents separated by `---`."""
     return "---\n".join(dump(doc) for doc in docs)
-
-
-def yamlio_plain(data: Any) -> Any:
-    """Round-trip nodes and tuples -> plain data the emitter takes."""
-    if isinstance(data, Mapping):
-        return {k: yamlio_plain(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [yamlio_plain(v) for v in data]
-    return to_plain(data)

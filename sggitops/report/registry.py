@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -53,14 +53,15 @@ REPORTERS: dict[str, Reporter] = {
 }
 
 
-def parse_output_option(value: str) -> tuple[str, str | None]:
-    """`FORMAT` or `FORMAT=FILE` -> (format, file or None for stdout); `FORMAT=-` also means stdout."""
+def parse_output_option(value: str, formats: Iterable[str] | None = None) -> tuple[str, str | None]:
+    """`FORMAT` or `FORMAT=FILE` -> (format, file or None for stdout); `FORMAT=-` also means stdout.
+
+    `formats` are the valid names (default: the validate reporters)."""
+    choices = list(formats) if formats is not None else list(REPORTERS)
     name, sep, path = value.partition("=")
     name = name.strip()
-    if name not in REPORTERS:
-        raise UsageError(
-            f"unknown output format {name!r} in -o {value!r}; choose from {', '.join(REPORTERS)}"
-        )
+    if name not in choices:
+        raise UsageError(f"unknown output format {name!r} in -o {value!r}; choose from {', '.join(choices)}")
     if not sep or path == "-":
         return name, None
     if not path.strip():
