@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,23 +40,29 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
+def _lock_text(plan: Plan, files: Mapping[str, str]) -> str:
+    return Lock(version=plan.generator_version, spec_digest=plan.spec_digest, files=dict(files)).render()
+
+
 def _planned_files(plan: Plan) -> dict[str, str]:
-    lock = Lock(
-        version=plan.generator_version,
-        spec_digest=plan.spec_digest,
-        files={p: digest(t) for p, t in plan.files.items()},
-    )
     files = dict(plan.files)
-    files[LOCK_PATH] = lock.render()
+    files[LOCK_PATH] = _lock_text(plan, {p: digest(t) for p, t in plan.files.items()})
     return files
+
+
+def _owned(root: Path) -> dict[str, str]:
+    old = read_lock(root)
+    return dict(old.files) if old else {}
 
 
 def compare(root: Path, plan: Plan) -> Changes:
     """What `apply` would do, without writing."""
-    old = read_lock(root)
-    owned = dict(old.files) if old else {}
+    return _compare(root, plan, _planned_files(plan), _owned(root))
+
+
+def _compare(root: Path, plan: Plan, planned: Mapping[str, str], owned: Mapping[str, str]) -> Changes:
     changes = Changes()
-    for path, text in sorted(_planned_files(plan).items()):
+    for path, text in sorted(planned.items()):
         current = _read(root / path)
         wanted = text.encode("utf-8")
         if current is None:
@@ -79,8 +86,7 @@ def compare(root: Path, plan: Plan) -> Changes:
 
 def diff(root: Path, plan: Plan, *, context: int = 3) -> str:
     """A unified diff from the repo on disk to the plan (removed owned files included)."""
-    old = read_lock(root)
-    owned = dict(old.files) if old else {}
+    owned = _owned(root)
     chunks: list[str] = []
     planned = _planned_files(plan)
     for path in sorted(set(planned) | (set(owned) - set(plan.files))):
@@ -122,10 +128,10 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 def apply(root: Path, plan: Plan, *, force: bool = False) -> Changes:
     """Bring the repo in line with the plan. Conflicts are left alone (and reported) unless `force`."""
-    changes = compare(root, plan)
+    planned, owned = _planned_files(plan), _owned(root)
+    changes = _compare(root, plan, planned, owned)
     _remove_stale_temp_files(root, plan)
     skip = set() if force else set(changes.conflicts)
-    planned = _planned_files(plan)
     for path in changes.create + changes.update:
         if path == LOCK_PATH or path in skip:
             continue
@@ -137,15 +143,13 @@ def apply(root: Path, plan: Plan, *, force: bool = False) -> Changes:
         _prune_empty_dirs(root, (root / path).parent)
     if skip:
         # Keep the old digests of files we did not touch so they are still reported next time.
-        old = read_lock(root)
         lock_files = {p: digest(t) for p, t in plan.files.items()}
         for path in skip:
-            if old and path in old.files:
-                lock_files[path] = old.files[path]
-            elif path in lock_files:
-                del lock_files[path]
-        lock = Lock(version=plan.generator_version, spec_digest=plan.spec_digest, files=lock_files)
-        atomic_write(root / LOCK_PATH, lock.render().encode("utf-8"))
+            if path in owned:
+                lock_files[path] = owned[path]
+            else:
+                lock_files.pop(path, None)
+        atomic_write(root / LOCK_PATH, _lock_text(plan, lock_files).encode("utf-8"))
     elif LOCK_PATH in changes.create + changes.update:
         atomic_write(root / LOCK_PATH, planned[LOCK_PATH].encode("utf-8"))
     _fsync_dir(root)
