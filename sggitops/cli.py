@@ -533,9 +533,9 @@ def versions(ctx: Context, max_behind: int) -> None:
     """The fleet matrix (cluster, environment, Big Bang, Kubernetes) with skew warnings."""
     from sggitops.bump.versions import fleet_matrix, render_matrix_text
     from sggitops.checks.skew import skew_findings
-    from sggitops.spec.load import load_spec
+    from sggitops.spec.load import SPEC_FILE, load_spec
 
-    platform = load_spec(ctx.root / "platform.yaml", display="platform.yaml")
+    platform = load_spec(ctx.root / SPEC_FILE, display=SPEC_FILE)
     rows = fleet_matrix(platform)
     warnings = list(skew_findings(platform, max_behind=max_behind))
     click.echo(render_matrix_text(rows, warnings), nl=False)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sggitops.errors import SggitopsError, ToolError
 from sggitops.generate.write import atomic_write
+from sggitops.spec.load import SPEC_FILE
 
 STARTER = """\
 # platform.yaml: the one input of sggitops. Describe the fleet here, then run `sggitops generate`.
@@ -65,7 +66,7 @@ class SpecExists(SggitopsError):
 
 def write_starter(root: Path, *, force: bool = False) -> StarterResult:
     """Write `platform.yaml` into `root` (creating it), and `git init` when it is not inside a repo."""
-    spec = root / "platform.yaml"
+    spec = root / SPEC_FILE
     if spec.exists() and not force:
         raise SpecExists(f"{spec} exists already; not overwriting it (use --force to replace it)")
     root.mkdir(parents=True, exist_ok=True)

@@ -29,10 +29,10 @@ from sggitops.render.graph import RepoGraph
 from sggitops.render.kustomization import find_file
 from sggitops.render.kustomize import Render
 from sggitops.resource import ResourceId
+from sggitops.spec.load import SPEC_FILE
 from sggitops.spec.model import Platform
 
 Progress = Callable[[str, int, int], None]
-SPEC_FILE = "platform.yaml"
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,8 @@ from sggitops.bump.plan import (
 from sggitops.bump.yamltext import Quoted
 from sggitops.errors import GenerateConflict
 from sggitops.generate import write
-from sggitops.generate.plan import SPEC_FILE, plan
-from sggitops.spec.load import parse_spec, read_spec_text, spec_digest
+from sggitops.generate.plan import plan
+from sggitops.spec.load import SPEC_FILE, parse_spec, read_spec_text, spec_digest
 from sggitops.spec.resolve import cluster_version
 
 

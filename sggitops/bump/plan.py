@@ -170,9 +170,7 @@ def skipped_minors(
 def default_source(platform: Platform, bigbang_repo: str | None) -> str:
     """Where the Big Bang repo is: --bigbang-repo (a URL or a local mirror), else $SGGITOPS_BIGBANG_REPO,
     else the spec's `bigbang.repo` (the same precedence as the chart schema loader)."""
-    try:
-        from sggitops.bigbang.chart import chart_source
-    except ImportError:  # pragma: no cover - the chart loader ships with sggitops
-        return bigbang_repo or platform.bigbang.repo
+    from sggitops.bigbang.chart import chart_source
+
     found = chart_source(bigbang_repo, spec_repo=platform.bigbang.repo)
     return found.location if found is not None else platform.bigbang.repo

@@ -18,8 +18,8 @@ import git
 from sggitops.bump.bump import BumpPlan, BumpResult
 from sggitops.errors import ToolError, UsageError
 from sggitops.generate.lock import LOCK_PATH
-from sggitops.generate.plan import SPEC_FILE
 from sggitops.generate.write import Changes
+from sggitops.spec.load import SPEC_FILE
 
 
 class DirtyTree(UsageError):

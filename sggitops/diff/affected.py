@@ -19,9 +19,9 @@ from sggitops import __version__
 from sggitops.diff.trees import Tree
 from sggitops.errors import InputError
 from sggitops.generate.lock import read_lock
-from sggitops.generate.plan import SPEC_FILE, plan_repo
+from sggitops.generate.plan import plan_repo
 from sggitops.render import RepoGraph, changed_roots
-from sggitops.spec.load import spec_digest
+from sggitops.spec.load import SPEC_FILE, spec_digest
 
 
 def cluster_of(root: str) -> str:

@@ -24,9 +24,9 @@ from sggitops.diff.danger import changed_dangers, disabled_packages, removed_dan
 from sggitops.diff.model import ClusterDiff, Danger, DiffResult
 from sggitops.diff.trees import GitRepo, Tree
 from sggitops.findings import Finding
-from sggitops.generate.plan import SPEC_FILE
 from sggitops.render import Render, Renderer, scan_repo
 from sggitops.render.command import Kustomize
+from sggitops.spec.load import SPEC_FILE
 
 
 def diff_refs(

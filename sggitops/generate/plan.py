@@ -11,11 +11,9 @@ from pathlib import Path
 
 from sggitops import __version__
 from sggitops.generate import argocd, bigbang
-from sggitops.spec.load import load_spec_with_digest
+from sggitops.spec.load import SPEC_FILE, load_spec_with_digest
 from sggitops.spec.model import Platform
 from sggitops.spec.resolve import resolve_cluster
-
-SPEC_FILE = "platform.yaml"
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,9 @@ from sggitops.spec.model import (
 )
 from sggitops.spec.schema import schema_errors
 
+SPEC_FILE = "platform.yaml"
+"""The spec's file name at the repo root."""
+
 MAX_SPEC_BYTES = 4 * 1024 * 1024
 """A platform.yaml larger than this is refused before parsing (a fleet of hundreds of clusters is ~200 KiB)."""
 
@@ -98,7 +101,7 @@ def read_spec_text(path: Path, name: str) -> str:
         ) from None
 
 
-def parse_spec(text: str, name: str = "platform.yaml") -> Platform:
+def parse_spec(text: str, name: str = SPEC_FILE) -> Platform:
     """Parse spec text into a checked Platform model."""
     doc = yamlio.load_one(text, name, rule="spec/yaml")
     if doc is None:
@@ -138,7 +141,7 @@ def _bundle(problems: list[SpecError]) -> SpecError:
 
 def spec_digest(platform_text: str) -> str:
     """Digest of the spec's data (formatting and comments do not count)."""
-    docs = yamlio.load_plain_all(platform_text, "platform.yaml", rule="spec/yaml")
+    docs = yamlio.load_plain_all(platform_text, SPEC_FILE, rule="spec/yaml")
     plain = docs[0][2] if docs else None
     canonical = json.dumps(plain, sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
