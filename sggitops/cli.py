@@ -503,10 +503,17 @@ def bump_bigbang(
     result = apply_bump(ctx.root, planned, force=force)
     for warning in result.warnings:
         ctx.error(f"warning: {warning}")
+    if result.schema_errors:
+        from sggitops.spec.load import parse_spec
+
+        bumped = parse_spec(planned.spec_after)
     for cluster, problems in sorted(result.schema_errors.items()):
+        loc = bumped.cluster(cluster).location
+        where = str(loc) if loc is not None else "platform.yaml:1:1"
         for problem in problems:
             ctx.error(
-                f"platform.yaml:1:1: error [bigbang/values-schema] {cluster}: {problem} (fix the values, then run `sggitops generate`)"
+                f"{where}: error [bigbang/values-schema] cluster {cluster}: {problem}"
+                " (fix the cluster's values in platform.yaml, then run `sggitops generate`)"
             )
     if result.rendered is not None:
         click.echo(to_text(result.rendered), nl=False)
