@@ -300,6 +300,7 @@ class Validator:
 
         repo_level = bool(ctx.options["repo_level"])
         static = {(f.file, f.line) for f in graph.findings if f.severity is Severity.ERROR}
+        static |= {(file, 0) for file, _line in static}  # an unlocated build failure in that same file
         if repo_level:
             yield from graph.findings
         for root, render in ctx.renders.items():

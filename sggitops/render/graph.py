@@ -111,9 +111,9 @@ class RepoGraph:
                         line,
                         col,
                         "build/helm-chart",
-                        Severity.WARNING,
-                        f"helmCharts entry `{name}` needs `kustomize build --enable-helm`, "
-                        "which the default build (as Argo CD runs it) does not pass",
+                        Severity.ERROR,
+                        f"helmCharts entry `{name}` needs `kustomize build --enable-helm`, which the default "
+                        "build (as Argo CD runs it) does not pass and Flux's kustomize-controller does not offer",
                         hint="render the chart with a Flux HelmRelease, or commit the rendered manifests",
                     )
                 )

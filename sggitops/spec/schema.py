@@ -66,6 +66,8 @@ def _explain(err: ValidationError, doc: Any, filename: str) -> Iterator[SpecErro
         return
     if validator == "required":
         missing = err.message.split("'")[1] if "'" in err.message else err.message
+        if _misspelt(err.instance, err.schema, missing):
+            return  # one problem, one finding: the unknown key's "did you mean" names it
         yield SpecError(
             f"{where}: missing required key '{missing}'",
             location=loc,
@@ -123,6 +125,15 @@ def _explain(err: ValidationError, doc: Any, filename: str) -> Iterator[SpecErro
     yield SpecError(
         f"{where}: {err.message}", location=loc, rule="spec/schema", hint="see schemas/platform.schema.json"
     )
+
+
+def _misspelt(instance: Any, schema: Any, missing: str) -> bool:
+    """True when an unknown key present is a close misspelling of the missing required key (`domian`)."""
+    if not isinstance(instance, dict) or not isinstance(schema, dict):
+        return False
+    known = set(schema.get("properties") or {})
+    unknown = [str(k) for k in instance if k not in known]
+    return bool(difflib.get_close_matches(missing, unknown, n=1))
 
 
 def _pattern_hint(path: list[Any], description: str | None) -> tuple[str, str]:

@@ -195,7 +195,7 @@ def test_helm_charts_are_noted(make_repo: MakeRepo) -> None:
     )
     graph = scan_repo(repo)
     [finding] = graph.findings
-    assert (finding.rule, finding.severity, finding.line) == ("build/helm-chart", Severity.WARNING, 2)
+    assert (finding.rule, finding.severity, finding.line) == ("build/helm-chart", Severity.ERROR, 2)
     assert "ov/values.yaml" in graph.closure("ov")
     refs = graph.kustomizations["ov"].refs
     assert [(r.field, r.kind) for r in refs] == [("helmCharts", RefKind.FILE)]
