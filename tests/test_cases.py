@@ -111,7 +111,9 @@ def bigbang_repo(reference: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     return root
 
 
-FINDING_LINE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|info) \[(?P<rule>[a-z]+/[a-z0-9-]+)\] (?P<message>.*)$")
+FINDING_LINE = re.compile(
+    r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|info) \[(?P<rule>[a-z]+/[a-z0-9-]+)\] (?P<message>.*)$"
+)
 
 
 def parse_finding_lines(output: str) -> list[dict[str, Any]]:
