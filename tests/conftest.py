@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests: a sensible budget for developers, the deep one in CI (`.ci/run` runs with CI=true).
+settings.register_profile("dev", max_examples=150, deadline=None)
+settings.register_profile("ci", max_examples=600, deadline=None, derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT.parent / "shared" / "reference"

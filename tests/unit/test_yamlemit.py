@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from sggitops import yamlio
@@ -59,7 +59,6 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=600, deadline=None)
 @given(st.dictionaries(st.text(min_size=1, max_size=8), json_values, max_size=5))
 def test_emit_roundtrips_through_a_yaml_reader(data: dict[str, Any]) -> None:
     assert _roundtrip(data) == data
