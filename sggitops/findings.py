@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -49,3 +51,18 @@ class Finding:
             "cluster": self.cluster,
             "resource": self.resource,
         }
+
+    @classmethod
+    def from_json(cls, item: Mapping[str, Any]) -> Finding:
+        """The inverse of `to_json` (cache entries); raises KeyError/ValueError on a malformed item."""
+        return cls(
+            file=str(item["file"]),
+            line=int(item["line"]),
+            col=int(item["col"]),
+            rule=str(item["rule"]),
+            severity=Severity(item["severity"]),
+            message=str(item["message"]),
+            hint=str(item["hint"]),
+            cluster=str(item["cluster"]),
+            resource=str(item["resource"]),
+        )

@@ -25,10 +25,12 @@ from sggitops.checks.walk import flux_entry_files
 from sggitops.errors import UsageError
 from sggitops.findings import Finding, Severity
 from sggitops.render import Renderer, changed_files_since, changed_roots, find_kustomize, scan_repo
+from sggitops.render.command import Kustomize
 from sggitops.render.graph import RepoGraph
 from sggitops.render.kustomization import find_file
 from sggitops.render.kustomize import Render
 from sggitops.resource import ResourceId
+from sggitops.runcache import CachedRun, RunCache, run_key
 from sggitops.spec.load import SPEC_FILE
 from sggitops.spec.model import Platform
 
@@ -163,10 +165,32 @@ class Validator:
 
     def run(self) -> ValidateResult:
         start = time.perf_counter()
+        kustomize = find_kustomize(self.options.kustomize)
+        runs, key = self._run_cache(kustomize.argv[0], kustomize.version)
+        if runs is not None:
+            hit = runs.get(key)
+            if hit is not None:
+                self._say("cached", 1, 1)
+                return ValidateResult(
+                    hit.findings, hit.overlays, hit.objects, time.perf_counter() - start, hit.clusters
+                )
+        result = self._run(start, kustomize)
+        if runs is not None:
+            runs.put(key, CachedRun(result.findings, result.overlays, result.objects, result.clusters))
+        return result
+
+    def _run_cache(self, *tools: str) -> tuple[RunCache | None, str]:
+        """The whole-run cache and this run's key; none for runs that read what the key cannot see."""
+        options = self.options
+        if not options.use_cache or options.app_sources or options.changed_since:
+            return None, ""
+        cache_dir = options.cache_dir or self.root / ".sggitops-cache"
+        return RunCache(cache_dir), run_key(self.root, cache_dir, dataclasses.asdict(options), tools)
+
+    def _run(self, start: float, kustomize: Kustomize) -> ValidateResult:
         platform = load_platform(self.root)
         graph = scan_repo(self.root)
         urls = repo_urls(self.root, platform)
-        kustomize = find_kustomize(self.options.kustomize)
         renderer = Renderer(
             self.root,
             graph=graph,

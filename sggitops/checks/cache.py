@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from sggitops import __version__
-from sggitops.findings import Finding, Severity
+from sggitops.findings import Finding
 
 
 def findings_key(*parts: object) -> str:
@@ -39,20 +39,7 @@ class FindingsCache:
             return None
         try:
             items = json.loads(path.read_text("utf-8"))
-            return [
-                Finding(
-                    file=i["file"],
-                    line=i["line"],
-                    col=i["col"],
-                    rule=i["rule"],
-                    severity=Severity(i["severity"]),
-                    message=i["message"],
-                    hint=i["hint"],
-                    cluster=i["cluster"],
-                    resource=i["resource"],
-                )
-                for i in items
-            ]
+            return [Finding.from_json(i) for i in items]
         except (OSError, ValueError, KeyError, TypeError):
             return None
 

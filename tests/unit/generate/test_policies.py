@@ -137,7 +137,9 @@ def test_kyverno_policies_are_structurally_valid() -> None:
 
 def test_kyverno_policies_match_the_crd_schema(reference: Path) -> None:
     schema = json.loads((reference / "crd-json-schemas/kyverno.io/clusterpolicy_v1.json").read_text())
-    validator = jsonschema.Draft7Validator(schema)  # compiled once: the schema is large (jsonschema.validate re-checks it per call)
+    validator = jsonschema.Draft7Validator(
+        schema
+    )  # compiled once: the schema is large (jsonschema.validate re-checks it per call)
     for doc in docs(full_plan("kyverno"), "ClusterPolicy"):
         validator.validate(doc)
 
