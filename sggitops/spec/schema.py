@@ -46,70 +46,98 @@ def _dotted(path: list[Any]) -> str:
 
 def _explain(err: ValidationError, doc: Any, filename: str) -> Iterator[SpecError]:
     path = list(err.absolute_path)
-    where = _dotted(path)
     line, col = yamlio.locate(doc, path)
     loc = Location(filename, line, col)
-    validator = err.validator
-    if validator == "additionalProperties" and isinstance(err.instance, dict):
-        allowed = sorted((err.schema.get("properties") or {}).keys()) if isinstance(err.schema, dict) else []
-        known = set(allowed)
-        for key in sorted(k for k in err.instance if k not in known):
-            kline, kcol = yamlio.locate(doc, [*path, key])
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"allowed keys here: {', '.join(allowed)}"
-            yield SpecError(
-                f"unknown key '{key}' in {where}",
-                location=Location(filename, kline, kcol),
-                rule="spec/unknown-key",
-                hint=hint,
-            )
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        yield from _unknown_keys(err, doc, filename, path)
         return
-    if validator == "required":
-        missing = err.message.split("'")[1] if "'" in err.message else err.message
-        if _misspelt(err.instance, err.schema, missing):
-            return  # one problem, one finding: the unknown key's "did you mean" names it
+    explain = _EXPLAIN.get(str(err.validator))
+    if explain is not None:
+        yield from explain(err, path, loc)
+        return
+    where = _dotted(path)
+    yield SpecError(
+        f"{where}: {err.message}", location=loc, rule="spec/schema", hint="see schemas/platform.schema.json"
+    )
+
+
+def _unknown_keys(err: ValidationError, doc: Any, filename: str, path: list[Any]) -> Iterator[SpecError]:
+    allowed = sorted((err.schema.get("properties") or {}).keys()) if isinstance(err.schema, dict) else []
+    known = set(allowed)
+    instance = err.instance if isinstance(err.instance, dict) else {}
+    for key in sorted(k for k in instance if k not in known):
+        kline, kcol = yamlio.locate(doc, [*path, key])
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"allowed keys here: {', '.join(allowed)}"
         yield SpecError(
-            f"{where}: missing required key '{missing}'",
-            location=loc,
-            rule="spec/schema",
-            hint=f"add '{missing}:' to {where}",
+            f"unknown key '{key}' in {_dotted(path)}",
+            location=Location(filename, kline, kcol),
+            rule="spec/unknown-key",
+            hint=hint,
         )
-        return
-    if validator == "enum":
-        options = [str(o) for o in err.validator_value] if isinstance(err.validator_value, list) else []
-        close = difflib.get_close_matches(str(err.instance), options, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"one of: {', '.join(options)}"
-        yield SpecError(
-            f"{where}: {err.instance!r} is not one of {options}", location=loc, rule="spec/schema", hint=hint
-        )
-        return
-    if validator == "const":
-        yield SpecError(
-            f"{where}: must be {err.validator_value!r}, found {err.instance!r}",
-            location=loc,
-            rule="spec/schema",
-            hint=f"set {where}: {err.validator_value}",
-        )
-        return
-    if validator == "pattern":
-        description = err.schema.get("description") if isinstance(err.schema, dict) else None
-        rule, hint = _pattern_hint(path, description)
-        yield SpecError(f"{where}: {err.instance!r} is not valid", location=loc, rule=rule, hint=hint)
-        return
-    if validator == "type":
-        expected = err.validator_value
-        expected_text = " or ".join(expected) if isinstance(expected, list) else str(expected)
-        found = _type_name(err.instance)
-        yield SpecError(
-            f"{where}: expected {expected_text}, found {found}",
-            location=loc,
-            rule="spec/schema",
-            hint='quote a version like "3.31.0" or "1.34"'
-            if expected_text == "string" and found == "number"
-            else f"write {where} as {expected_text}",
-        )
-        return
-    if validator == "oneOf" and path and len(path) >= 2 and path[-2] == "apps":
+
+
+def _required(err: ValidationError, path: list[Any], loc: Location) -> Iterator[SpecError]:
+    missing = err.message.split("'")[1] if "'" in err.message else err.message
+    if _misspelt(err.instance, err.schema, missing):
+        return  # one problem, one finding: the unknown key's "did you mean" names it
+    where = _dotted(path)
+    yield SpecError(
+        f"{where}: missing required key '{missing}'",
+        location=loc,
+        rule="spec/schema",
+        hint=f"add '{missing}:' to {where}",
+    )
+
+
+def _enum(err: ValidationError, path: list[Any], loc: Location) -> Iterator[SpecError]:
+    options = [str(o) for o in err.validator_value] if isinstance(err.validator_value, list) else []
+    close = difflib.get_close_matches(str(err.instance), options, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"one of: {', '.join(options)}"
+    yield SpecError(
+        f"{_dotted(path)}: {_shown(err.instance)} is not one of: {', '.join(options)}",
+        location=loc,
+        rule="spec/schema",
+        hint=hint,
+    )
+
+
+def _const(err: ValidationError, path: list[Any], loc: Location) -> Iterator[SpecError]:
+    where = _dotted(path)
+    yield SpecError(
+        f"{where}: must be {_shown(err.validator_value)}, found {_shown(err.instance)}",
+        location=loc,
+        rule="spec/schema",
+        hint=f"set {where}: {err.validator_value}",
+    )
+
+
+def _pattern(err: ValidationError, path: list[Any], loc: Location) -> Iterator[SpecError]:
+    description = err.schema.get("description") if isinstance(err.schema, dict) else None
+    rule, hint = _pattern_hint(path, description)
+    yield SpecError(
+        f"{_dotted(path)}: {_shown(err.instance)} is not valid", location=loc, rule=rule, hint=hint
+    )
+
+
+def _type(err: ValidationError, path: list[Any], loc: Location) -> Iterator[SpecError]:
+    where = _dotted(path)
+    expected = err.validator_value
+    expected_text = " or ".join(expected) if isinstance(expected, list) else str(expected)
+    found = _type_name(err.instance)
+    yield SpecError(
+        f"{where}: expected {expected_text}, found {found}",
+        location=loc,
+        rule="spec/schema",
+        hint='quote a version like "3.31.0" or "1.34"'
+        if expected_text == "string" and found == "number"
+        else f"write {where} as {expected_text}",
+    )
+
+
+def _one_of(err: ValidationError, path: list[Any], loc: Location) -> Iterator[SpecError]:
+    where = _dotted(path)
+    if len(path) >= 2 and path[-2] == "apps":
         yield SpecError(
             f"{where}: an app names exactly one of 'clusters' or 'environments'",
             location=loc,
@@ -117,14 +145,36 @@ def _explain(err: ValidationError, doc: Any, filename: str) -> Iterator[SpecErro
             hint="keep one of the two lists",
         )
         return
-    if validator == "uniqueItems":
-        yield SpecError(
-            f"{where}: has duplicate items", location=loc, rule="spec/duplicate", hint="list each item once"
-        )
-        return
     yield SpecError(
         f"{where}: {err.message}", location=loc, rule="spec/schema", hint="see schemas/platform.schema.json"
     )
+
+
+def _unique(err: ValidationError, path: list[Any], loc: Location) -> Iterator[SpecError]:
+    yield SpecError(
+        f"{_dotted(path)}: has duplicate items",
+        location=loc,
+        rule="spec/duplicate",
+        hint="list each item once",
+    )
+
+
+def _shown(value: Any) -> str:
+    """A value as a user wrote it in YAML (quoted strings, YAML lists), never a Python repr."""
+    if isinstance(value, str):
+        return f"'{value}'"
+    return json.dumps(value, default=str)
+
+
+_EXPLAIN = {
+    "required": _required,
+    "enum": _enum,
+    "const": _const,
+    "pattern": _pattern,
+    "type": _type,
+    "oneOf": _one_of,
+    "uniqueItems": _unique,
+}
 
 
 def _misspelt(instance: Any, schema: Any, missing: str) -> bool:
