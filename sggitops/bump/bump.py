@@ -52,11 +52,15 @@ class MigrationNote:
     file: str = SPEC_FILE
 
     def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
         if self.path_after is None:
-            return f"{self.file}:{self.line}: dropped {self.block}.{self.path_before} ({self.version}): {self.note}"
+            return (
+                f"{where}: {self.block}.{self.path_before} has no equivalent in Big Bang {self.version}; "
+                f"it is kept in {self.file}, commented out in place, to re-apply by hand ({self.note})"
+            )
         return (
-            f"{self.file}:{self.line}: {self.block}.{self.path_before} -> {self.block}.{self.path_after}"
-            f" (line {self.after_line}, {self.version}): {self.note}"
+            f"{where}: {self.block}.{self.path_before} moved to {self.block}.{self.path_after} "
+            f"(line {self.after_line}) for Big Bang {self.version}: {self.note}"
         )
 
 
