@@ -195,6 +195,8 @@ def _dotted(path: Path_) -> str:
 
 
 def _what(doc: Any) -> str:
+    if isinstance(doc, Mapping) and doc.get("kind") == "Platform":
+        return "the platform spec"
     if isinstance(doc, Mapping) and doc.get("kind"):
         return f"{doc.get('kind')} `{_resource(doc).split('/', 1)[1]}`"
     return "this document"

@@ -55,4 +55,6 @@ def test_254_to_300_keeps_every_comment_and_the_dropped_block(tmp_path: Path, bi
     assert "version: '3.0.0'" in after
     # the bumped fleet validates against the real 3.0.0 chart schema (bigbang/values-schema)
     check = run_cli(root, "validate", "--bigbang-repo", str(bigbang_mirror), "-o", "json")
-    assert '"bigbang/values-schema"' not in check.output and '"bigbang/stale-key"' not in check.output, check.output
+    assert '"bigbang/values-schema"' not in check.output and '"bigbang/stale-key"' not in check.output, (
+        check.output
+    )
