@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,14 @@ def reference() -> Path:
             f"reference data not found at {REFERENCE} (it lives in ../shared/reference beside the checkout)"
         )
     return REFERENCE
+
+
+@pytest.fixture(scope="session")
+def bigbang_mirror(reference: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A mirror of the real Big Bang repo (`git clone --mirror` of the reference bundle), once a session."""
+    bundle = reference / "bigbang.bundle"
+    if not bundle.is_file():
+        pytest.skip(f"no Big Bang bundle at {bundle}")
+    mirror = tmp_path_factory.mktemp("bigbang") / "bigbang.git"
+    subprocess.run(["git", "clone", "--quiet", "--mirror", str(bundle), str(mirror)], check=True, timeout=300)
+    return mirror

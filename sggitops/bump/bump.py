@@ -18,6 +18,7 @@ from sggitops.bigbang.catalog import key_of, load_catalog
 from sggitops.bigbang.version import Version, VersionError
 from sggitops.bump import spec_edit
 from sggitops.bump.check import check_values, rendered_diff
+from sggitops.bump.keep import Dropped, keep_everything
 from sggitops.bump.migrate import BlockMigration, ChoiceChange, fix_choices, migrate_blocks
 from sggitops.bump.plan import (
     BumpRefused,
@@ -52,11 +53,15 @@ class MigrationNote:
     file: str = SPEC_FILE
 
     def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
         if self.path_after is None:
-            return f"{self.file}:{self.line}: dropped {self.block}.{self.path_before} ({self.version}): {self.note}"
+            return (
+                f"{where}: {self.block}.{self.path_before} has no equivalent in Big Bang {self.version}; "
+                f"it is kept in {self.file}, commented out in place, to re-apply by hand ({self.note})"
+            )
         return (
-            f"{self.file}:{self.line}: {self.block}.{self.path_before} -> {self.block}.{self.path_after}"
-            f" (line {self.after_line}, {self.version}): {self.note}"
+            f"{where}: {self.block}.{self.path_before} moved to {self.block}.{self.path_after} "
+            f"(line {self.after_line}) for Big Bang {self.version}: {self.note}"
         )
 
 
@@ -151,6 +156,7 @@ def plan_bump(
         warnings.append(f"choices.{change.field}: {change.before} -> {change.after} ({change.reason})")
     for migrated in blocks:
         spec_edit.edit_values(spec, migrated.block.path, migrated.values, _renames(migrated))
+    spec = spec_edit.SpecText(keep_everything(text, spec.text, _dropped(blocks), SPEC_FILE), SPEC_FILE)
     parse_spec(spec.text, SPEC_FILE)  # the edited spec must still be a valid platform
     notes = tuple(_with_after_lines(spec, notes_before))
     warnings.extend(block_warnings)
@@ -181,6 +187,16 @@ def _renames(migrated: BlockMigration) -> list[tuple[tuple[str | int, ...], str,
         if old != new and old[:-1] == new[:-1]:
             out.append(((*migrated.block.path, *old[:-1]), old[-1], new[-1]))
     return out
+
+
+def _dropped(blocks: Sequence[BlockMigration]) -> list[Dropped]:
+    """The values keys with no equivalent at the target: kept in the spec, commented out."""
+    return [
+        Dropped((*b.block.path, *_split(m.path_before)), len(b.block.path), m.version, m.note)
+        for b in blocks
+        for m in b.migrations
+        if m.path_after is None
+    ]
 
 
 def _split(dotted: str) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ The skew warnings printed under it are `validate`'s own `bigbang/version-skew` f
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -51,3 +52,23 @@ def render_matrix_text(rows: Sequence[Row], warnings: Sequence[Finding] = ()) ->
     ]
     lines.extend(w.format() for w in warnings)
     return "\n".join(lines) + "\n"
+
+
+def render_matrix_json(rows: Sequence[Row], warnings: Sequence[Finding] = ()) -> str:
+    """`{"version": 1, "clusters": [{"cluster", "environment", "bigbang", "kubernetes", "pinnedBy"}],
+    "findings": [...]}` (findings in `validate -o json`'s shape)."""
+    doc = {
+        "version": 1,
+        "clusters": [
+            {
+                "cluster": r.cluster,
+                "environment": r.environment,
+                "bigbang": r.bigbang,
+                "kubernetes": r.kubernetes,
+                "pinnedBy": r.pinned_by,
+            }
+            for r in rows
+        ],
+        "findings": [w.to_json() for w in warnings],
+    }
+    return json.dumps(doc, indent=2) + "\n"

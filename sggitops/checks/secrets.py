@@ -20,21 +20,33 @@ template expressions (`{{ ... }}`) is fine. Messages name the keys, never the va
     secretGenerator:                        secretGenerator:
       - name: db                              - name: db
         files: [password.enc]  # sops -e         literals: [password=hunter2]
+
+Also reported (see credentials.py): credential values outside Secrets (platform.yaml values blocks,
+ConfigMaps, HelmRelease inline values, env vars such as `DB_PASSWORD`), Secrets inside `kind: List`
+items and `last-applied-configuration` annotations, in any YAML or JSON file. A Secret with a `sops:`
+block is checked value by value: each `data`/`stringData` value must be in SOPS's format
+(`ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]`) unless the block's `unencrypted_suffix` /
+`unencrypted_regex` / `encrypted_regex` / `encrypted_suffix` leave that key in clear; `ENC[plaintext]`
+is plaintext. Not secrets: references (`op://...`, `vault:...`, `ref+...`, values made only of
+`${VAR}` / `{{ ... }}`), public keys and certificates (`-----BEGIN PUBLIC KEY-----`, `ssh-rsa AAAA...`,
+also base64-encoded in `data`).
 """
 
 from __future__ import annotations
 
-import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sggitops import yamlio
+from sggitops.checks import credentials
 from sggitops.checks.context import RepoContext
-from sggitops.checks.walk import SKIP_DIRS, Placed, Sources, mapping, shared_sources, text
+from sggitops.checks.credentials import yaml_files
+from sggitops.checks.walk import Placed, Sources, mapping, shared_sources, text
 from sggitops.findings import Finding, Severity
-from sggitops.render.ignore import ignored
+from sggitops.redact import is_plaintext, is_sops_value
 from sggitops.resource import ResourceId
 
 RULE = "secrets/plaintext"
@@ -65,7 +77,8 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
         if where not in done:
             done.add(where)
             yield replace(finding, cluster=generator_cluster.get(where, ""))
-    for rel in yaml_files(ctx.repo):
+    files = yaml_files(ctx.repo)
+    for rel in files:
         for placed in sources.load(rel, rel) if _mentions_secret(ctx.repo / rel) else ():
             if (
                 _is_secret(placed.obj)
@@ -74,34 +87,45 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
             ):
                 done.add((rel, placed.line, placed.col))
                 yield _secret_finding(placed, "")
+    yield from credentials.check_files(ctx, files, done)
 
 
 def plaintext_keys(obj: Mapping[str, Any]) -> list[str]:
-    """The `data` / `stringData` keys of a Secret whose values are not encrypted (none for SOPS files)."""
-    if "sops" in obj:
-        return []
+    """The `data` / `stringData` keys of a Secret whose values are readable (see the module docstring)."""
+    sops = obj.get("sops")
     keys: list[str] = []
     for field in ("data", "stringData"):
         values = obj.get(field)
-        if isinstance(values, Mapping):
-            keys.extend(str(k) for k, v in values.items() if not _protected(v))
+        if not isinstance(values, Mapping):
+            continue
+        for key, value in values.items():
+            if isinstance(sops, Mapping) and _left_in_clear(sops, field, str(key)):
+                continue
+            if isinstance(sops, Mapping) and is_sops_value(value):
+                continue
+            if is_plaintext(value):
+                keys.append(str(key))
     return keys
 
 
-def yaml_files(repo: Path) -> list[str]:
-    """Every `.yaml`/`.yml` file of the repo (hidden directories included; `.git` and caches not)."""
-    out: list[str] = []
-    for current, dirs, files in os.walk(repo):
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if d not in SKIP_DIRS
-            and not ignored(repo, Path(os.path.relpath(Path(current) / d, repo)).as_posix())
-        )
-        for name in sorted(files):
-            if name.endswith((".yaml", ".yml")):
-                out.append(Path(os.path.relpath(Path(current) / name, repo)).as_posix())
-    return out
+def _left_in_clear(sops: Mapping[str, Any], field: str, key: str) -> bool:
+    """Whether SOPS's own rules leave this key unencrypted (so a plaintext value is expected there)."""
+    names = (field, key)
+    suffix = sops.get("unencrypted_suffix", "_unencrypted")
+    if isinstance(suffix, str) and suffix and key.endswith(suffix):
+        return True
+    encrypted_suffix = sops.get("encrypted_suffix")
+    if isinstance(encrypted_suffix, str) and encrypted_suffix:
+        return not key.endswith(encrypted_suffix)
+    for option, clear_when in (("unencrypted_regex", True), ("encrypted_regex", False)):
+        pattern = sops.get(option)
+        if isinstance(pattern, str) and pattern:
+            try:
+                matched = any(re.search(pattern, n) for n in names)
+            except re.error:
+                return False
+            return matched if clear_when else not matched
+    return False
 
 
 def _is_secret(obj: Mapping[str, Any]) -> bool:
@@ -109,9 +133,8 @@ def _is_secret(obj: Mapping[str, Any]) -> bool:
 
 
 def _protected(value: Any) -> bool:
-    """An encrypted, empty or templated value (nothing secret is readable in it)."""
-    v = text(value).strip()
-    return not v or (v.startswith("ENC[") and v.endswith("]")) or "{{" in v
+    """An encrypted, empty, referenced or public value (nothing secret is readable in it)."""
+    return not is_plaintext(text(value))
 
 
 def _mentions_secret(path: Path) -> bool:

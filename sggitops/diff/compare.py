@@ -5,7 +5,7 @@ hash (`-` + 10 characters of kustomize's hash alphabet) is matched by its base n
 the render equal to such a hashed name (the name itself, a HelmRelease `valuesFrom` entry, a volume) is
 replaced by `<base>-<hash>` before comparing: a new hash alone is no change, the content behind it is.
 
-Both sides are redacted (redact.py) before deepdiff compares them, so paths, diffs and values never hold
+Both sides are redacted (sggitops.redact) before deepdiff compares them, so paths, diffs and values never hold
 a Secret value. A ConfigMap that feeds a HelmRelease shows its values as a diff by dotted key.
 """
 
@@ -20,8 +20,8 @@ from deepdiff import DeepDiff
 
 from sggitops import yamlio
 from sggitops.diff.model import ResourceChange, ValueChange
-from sggitops.diff.redact import redact, redact_pair
 from sggitops.diff.values import diff_values, dotted, format_change, parse_values, values_keys
+from sggitops.redact import redact, redact_pair
 from sggitops.resource import ResourceId
 
 HASHED = re.compile(r"^(?P<base>.+)-[2456789bcdfghkmt]{10}$")

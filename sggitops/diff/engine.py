@@ -14,6 +14,7 @@ usual merge-request pipeline), it is rendered in place instead of being exported
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,10 @@ from typing import Any
 from sggitops.diff.affected import affected_leaves, cluster_of, planned_changes
 from sggitops.diff.compare import compare_cluster
 from sggitops.diff.danger import changed_dangers, disabled_packages, removed_dangers
-from sggitops.diff.model import ClusterDiff, Danger, DiffResult
+from sggitops.diff.model import ClusterDiff, Danger, DiffResult, ResourceChange, ValueChange
 from sggitops.diff.trees import GitRepo, Tree
 from sggitops.findings import Finding
+from sggitops.redact import Scrubber, scrubber_for
 from sggitops.render import Render, Renderer, scan_repo
 from sggitops.render.command import Kustomize
 from sggitops.spec.load import SPEC_FILE
@@ -65,7 +67,7 @@ def diff_refs(
         renderer = Renderer(tree.path, graph=graph, kustomize=kustomize, cache_dir=cache_dir / "render")
         renders.append(renderer.render_many(sorted(roots), jobs=jobs))
     clusters, dangers, findings = _compare(renders[0], renders[1])
-    return DiffResult(
+    result = DiffResult(
         base=base_sha,
         head=head_sha,
         clusters=clusters,
@@ -78,6 +80,42 @@ def diff_refs(
         findings=tuple(findings),
         notes=tuple(notes),
         changed_files=tuple(sorted(changed)),
+    )
+    return scrub_result(result, scrubber_for(o for rs in renders for r in rs.values() for o in r.objects))
+
+
+def scrub_result(result: DiffResult, scrub: Scrubber) -> DiffResult:
+    """Every text of the result with the known secret values replaced: the last line of defence behind
+    the per-resource redaction (a render failure or a danger message may quote a value too)."""
+    if not scrub:
+        return result
+    clusters = {
+        name: dataclasses.replace(
+            c,
+            changed=tuple(
+                ResourceChange(
+                    ch.resource,
+                    scrub.scrub(ch.diff),
+                    tuple(scrub.scrub(p) for p in ch.paths),
+                    tuple(
+                        ValueChange(v.key, scrub.scrub_tree(v.before), scrub.scrub_tree(v.after), v.status)
+                        for v in ch.values
+                    ),
+                )
+                for ch in c.changed
+            ),
+        )
+        for name, c in result.clusters.items()
+    }
+    return dataclasses.replace(
+        result,
+        clusters=clusters,
+        dangers=tuple(dataclasses.replace(d, message=scrub.scrub(d.message)) for d in result.dangers),
+        findings=tuple(
+            dataclasses.replace(f, message=scrub.scrub(f.message), hint=scrub.scrub(f.hint))
+            for f in result.findings
+        ),
+        notes=tuple(scrub.scrub(n) for n in result.notes),
     )
 
 

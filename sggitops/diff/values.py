@@ -3,7 +3,7 @@
 A ConfigMap feeds a HelmRelease when a Flux HelmRelease of the same render lists it in `valuesFrom`;
 its values key (`valuesKey`, default `values.yaml`) is parsed as YAML on both sides and compared as
 data, so a reordered or re-commented values file is no change. Only ConfigMaps are read: a Secret's
-values stay redacted (see redact.py). Added or removed subtrees are flattened to their leaf keys.
+values stay redacted (see sggitops.redact). Added or removed subtrees are flattened to their leaf keys.
 """
 
 from __future__ import annotations

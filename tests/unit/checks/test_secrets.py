@@ -157,3 +157,36 @@ secretGenerator:
     assert where([finding]) == [("secrets/plaintext", "overlays/c1/kustomization.yaml", 4, "c1")]
     assert "password.txt" in finding.message
     assert VALUE not in finding.format()
+
+
+def test_real_sops_case_references_and_public_keys_are_not_secrets(reference: Path, tmp_path: Path) -> None:
+    """../shared/reference/real-repos/cases/sops: a 1Password reference, a cosign public key and a SOPS file."""
+    source = reference / "real-repos" / "cases" / "sops"
+    files = {p.name: p.read_text("utf-8") for p in source.iterdir() if p.is_file()}
+    repo = repo_with(tmp_path, {f"overlays/c1/{name}": text for name, text in files.items()})
+    assert run(repo) == []
+
+
+def test_credentials_outside_secrets_are_findings_at_their_line(tmp_path: Path) -> None:
+    files = {
+        "overlays/c1/kustomization.yaml": "resources: [cm.yaml]\n",
+        "overlays/c1/cm.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: common, namespace: bigbang}\ndata:\n"
+            "  values.yaml: |\n    sso:\n      client_secret: " + VALUE + "\n"
+        ),
+        "unlisted/list.json": (
+            '{"kind": "List", "items": [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},'
+            ' "stringData": {"pw": "' + VALUE + '"}}]}'
+        ),
+        "unlisted/fake-sops.yaml": PLAIN + "sops:\n  version: 3.9.0\n",
+        "unlisted/enc.yaml": PLAIN.replace(VALUE, "ENC[" + VALUE + "]"),
+    }
+    found = run(repo_with(tmp_path, files))
+    lines = sorted((f.file, f.line) for f in found)
+    assert lines == [
+        ("overlays/c1/cm.yaml", 7),
+        ("unlisted/enc.yaml", 6),
+        ("unlisted/fake-sops.yaml", 6),
+        ("unlisted/list.json", 1),
+    ]
+    assert all(VALUE not in f.message + f.hint for f in found)

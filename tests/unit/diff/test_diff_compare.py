@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sggitops.diff.compare import base_name, compare_cluster, index
-from sggitops.diff.redact import REDACTED
+from sggitops.redact import REDACTED
 from sggitops.resource import ResourceId
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sggitops.diff.redact import CHANGED, LAST_APPLIED, REDACTED, redact, redact_pair
+from sggitops.redact import CHANGED, LAST_APPLIED, REDACTED, redact, redact_pair
 
 
 def secret(**data: str) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""The click commands, one module per command family; `sggitops.cli` assembles them (see base.py)."""
