@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sggitops import fsguard
 from sggitops.generate.lock import LOCK_PATH, Lock, digest, read_lock
 from sggitops.generate.plan import Plan
 
@@ -35,8 +36,8 @@ class Changes:
 
 def _read(path: Path) -> bytes | None:
     try:
-        return path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return fsguard.read_bytes(path)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, fsguard.UnsafePath):
         return None
 
 
