@@ -95,6 +95,7 @@ class Result:
     stdout: str
     stderr: str
     seconds: float
+    raw: bytes = b""  # stdout as bytes (a tar from `git archive`)
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ class Command:
                 f"exited with code {proc.returncode}: {self}" + (f": {detail}" if detail else ""),
                 hint=self.hint,
             )
-        return Result(proc.returncode, stdout, stderr, seconds)
+        return Result(proc.returncode, stdout, stderr, seconds, out)
 
     def _check_executable(self) -> None:
         exe = self.argv[0]
