@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sggitops import yamlio
+from sggitops import fsguard, yamlio
 from sggitops.checks.context import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
 from sggitops.checks.walk import flux_entry_files
 from sggitops.errors import UsageError
@@ -257,7 +257,7 @@ class Validator:
         entry_objects = [
             doc
             for rel in self.entry_files
-            for _line, _col, doc in yamlio.load_plain_all((self.root / rel).read_text("utf-8"), rel)
+            for _line, _col, doc in yamlio.load_plain_all(fsguard.read_text(self.root / rel, self.root), rel)
             if isinstance(doc, dict)
         ]
         bootstrap = [
@@ -295,7 +295,7 @@ class Validator:
                 continue
             rel = file.relative_to(self.root).as_posix()
             try:
-                docs = yamlio.load_plain_all(file.read_text("utf-8"), rel)
+                docs = yamlio.load_plain_all(fsguard.read_text(file, self.root), rel)
             except (InputError, OSError, UnicodeDecodeError) as err:
                 where = err.location if isinstance(err, InputError) else None
                 findings.append(

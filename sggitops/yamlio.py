@@ -103,9 +103,9 @@ def load_plain_all(text: str, filename: str, *, rule: str = "yaml/syntax") -> li
         try:
             try:
                 docs = list(_fast_loader().load_all(body))
-            except (YAMLError, ValueError, TypeError):
+            except (YAMLError, ValueError, TypeError, RecursionError):
                 docs = list(_fast_loader(pure=True).load_all(body))
-        except (YAMLError, ValueError, TypeError):
+        except (YAMLError, ValueError, TypeError, RecursionError):
             load_all(text, filename, rule=rule)  # raises InputError with the exact position
             raise InputError(
                 "not valid YAML",

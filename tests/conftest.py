@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import re2  # noqa: F401  (before any test imports regopy: the other order aborts in RE2)
 from hypothesis import settings
 
 # Property tests: a sensible budget for developers, the deep one in CI (`.ci/run` runs with CI=true).

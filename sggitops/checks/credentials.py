@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from sggitops import yamlio
+from sggitops import fsguard, yamlio
 from sggitops.checks.context import RepoContext
 from sggitops.checks.walk import SKIP_DIRS
 from sggitops.errors import InputError
@@ -58,7 +58,7 @@ def check_files(ctx: RepoContext, files: list[str], done: set[tuple[str, int, in
 
 def file_findings(repo: Path, rel: str) -> Iterator[Finding]:
     """The plaintext credentials of one file (nothing for a file that cannot be read or parsed)."""
-    text = _read(repo / rel)
+    text = _read(repo / rel, repo)
     if text is None or not _PREFILTER.search(text) or not _has_plaintext(text, rel):
         return
     try:
@@ -100,11 +100,10 @@ def yaml_files(repo: Path) -> list[str]:
     return out
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path, repo: Path) -> str | None:
+    """The file's text when it is a regular file inside the repo and not too large (fsguard reports the rest)."""
     try:
-        if not path.is_file() or path.stat().st_size > MAX_BYTES:
-            return None
-        return path.read_text(encoding="utf-8")
+        return fsguard.read_text(path, repo, max_bytes=MAX_BYTES)
     except (OSError, UnicodeDecodeError):
         return None
 
@@ -215,7 +214,7 @@ def repo_scrubber(repo: Path, objects: Iterable[Any]) -> Scrubber:
     report can quote one (a policy message interpolating a password, a build error echoing a value)."""
     scrub = scrubber_for(objects)
     for rel in yaml_files(repo):
-        text = _read(repo / rel)
+        text = _read(repo / rel, repo)
         if text is None or not _PREFILTER.search(text):
             continue
         try:

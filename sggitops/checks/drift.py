@@ -36,7 +36,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sggitops import yamlio
+from sggitops import fsguard, yamlio
 from sggitops.checks.context import RepoContext
 from sggitops.errors import InputError
 from sggitops.findings import Finding, Severity
@@ -113,10 +113,12 @@ def _lock_matches_disk(ctx: RepoContext) -> bool:
 
     try:
         lock = read_lock(ctx.repo)
-        spec = (ctx.repo / SPEC_FILE).read_text("utf-8")
+        spec = fsguard.read_text(ctx.repo / SPEC_FILE, ctx.repo)
         if lock is None or lock.version != __version__ or lock.spec_digest != spec_digest(spec):
             return False
-        return all(digest((ctx.repo / path).read_bytes()) == want for path, want in lock.files.items())
+        return all(
+            digest(fsguard.read_bytes(ctx.repo / path, ctx.repo)) == want for path, want in lock.files.items()
+        )
     except (InputError, OSError, UnicodeDecodeError):
         return False
 
@@ -127,7 +129,9 @@ def _missing(path: str, message: str) -> Finding:
 
 def _check_file(ctx: RepoContext, path: str, text: str, locked: str | None) -> Iterator[Finding]:
     try:
-        current = (ctx.repo / path).read_bytes()
+        current = fsguard.read_bytes(ctx.repo / path, ctx.repo)
+    except fsguard.UnsafePath:
+        return  # the repo scan reports it (build/unsafe-path, build/too-large)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         yield _missing(path, f"{path} is generated from {SPEC_FILE} but missing")
         return
@@ -261,7 +265,6 @@ def _stray_overlays(ctx: RepoContext, reported: set[str]) -> Iterator[Finding]:
 
 def _looks_generated(path: Any) -> bool:
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read(len(HEADER)) == HEADER
+        return fsguard.read_text(path).startswith(HEADER)
     except (OSError, UnicodeDecodeError):
         return False

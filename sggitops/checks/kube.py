@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from sggitops import yamlio
+from sggitops import fsguard, yamlio
 from sggitops.checks.apis import check_apis
 from sggitops.checks.cache import FindingsCache, findings_key
 from sggitops.checks.context import RepoContext
@@ -85,7 +85,7 @@ class SourceNodes:
             return None
         if file not in self._docs:
             try:
-                self._docs[file] = yamlio.load_all((self.repo / file).read_text("utf-8"), file)
+                self._docs[file] = yamlio.load_all(fsguard.read_text(self.repo / file, self.repo), file)
             except (InputError, OSError, UnicodeDecodeError):
                 self._docs[file] = []
         for doc in self._docs[file]:

@@ -39,6 +39,7 @@ from sggitops.checks.cache import FindingsCache, findings_key
 from sggitops.checks.context import RepoContext
 from sggitops.errors import InputError
 from sggitops.findings import Finding, Severity
+from sggitops.policy.budget import ENGINE_FAILED
 from sggitops.policy.results import Outcome, RuleResult
 from sggitops.resource import ResourceId
 
@@ -183,19 +184,25 @@ def _result_findings(
     ctx: RepoContext, cluster: str, results: Sequence[RuleResult], root_of: Mapping[ResourceId, str]
 ) -> Iterator[Finding]:
     unsupported: dict[tuple[str, str, str], list[RuleResult]] = defaultdict(list)
+    engine_failed: set[tuple[str, str]] = set()  # one policy/engine-failed per policy and cluster
     for result in results:
         if result.outcome in {Outcome.PASS, Outcome.SKIP}:
+            continue
+        if result.feature == ENGINE_FAILED and (result.engine, result.policy) in engine_failed:
             continue
         if result.outcome is Outcome.UNSUPPORTED:
             unsupported[(result.engine, result.policy, result.rule)].append(result)
             continue
         file, line, col = _where(ctx, root_of.get(result.resource, ""), result.resource)
         if result.outcome is Outcome.ERROR:
+            failed = result.feature == ENGINE_FAILED  # crashed, hung or over budget: the whole policy
+            if failed:
+                engine_failed.add((result.engine, result.policy))
             yield Finding(
                 file,
                 line,
                 col,
-                "policy/error",
+                "policy/engine-failed" if failed else "policy/error",
                 Severity.ERROR,
                 f"{result.policy} rule {result.rule} could not evaluate {result.resource}: {result.message}",
                 hint="the engine fails closed; fix the policy or report it",

@@ -58,6 +58,12 @@ RULES: dict[str, str] = {
     "drift/stale": "a generated file as last written, but platform.yaml changed since (run sggitops generate)",
     "drift/lock": "the lock file .sggitops/lock.yaml is corrupt",
     "secrets/plaintext": "an unencrypted Secret (SOPS-encrypted files are fine)",
+    "build/unsafe-path": "a FIFO, device, socket or symlink leaving the repo: never read, never built",
+    "build/too-large": "a repo file over the per-file size cap: never read, never built",
+    "build/yaml-bomb": "a YAML document over the alias-expansion or nesting cap: never built",
+    "build/memory-limit": "a build stopped at its memory limit",
+    "build/output-limit": "a build stopped at its output size cap",
+    "policy/engine-failed": "a policy engine crashed or hung on a policy: that policy is not evaluated",
 }
 
 

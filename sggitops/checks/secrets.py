@@ -40,7 +40,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sggitops import yamlio
+from sggitops import fsguard, yamlio
 from sggitops.checks import credentials
 from sggitops.checks.context import RepoContext
 from sggitops.checks.credentials import yaml_files
@@ -139,7 +139,7 @@ def _protected(value: Any) -> bool:
 
 def _mentions_secret(path: Path) -> bool:
     try:
-        return "Secret" in path.read_text(encoding="utf-8")
+        return "Secret" in fsguard.read_text(path)
     except (OSError, UnicodeDecodeError):
         return False
 
@@ -212,6 +212,6 @@ def _generator_problem(ctx: RepoContext, directory: str, entry: Mapping[str, Any
 def _encrypted_file(path: Path) -> bool:
     """A SOPS-encrypted file (any format), or one that cannot be read (the build reports that)."""
     try:
-        return SOPS_MARK in path.read_text(encoding="utf-8")
+        return SOPS_MARK in fsguard.read_text(path)
     except (OSError, UnicodeDecodeError):
         return True

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sggitops import yamlio
+from sggitops import fsguard, yamlio
 from sggitops.checks.context import RepoContext, normalize_repo_url
 from sggitops.errors import InputError
 from sggitops.findings import Severity
@@ -99,7 +99,7 @@ class Sources:
         """The documents of a repo file, or None when it cannot be read or parsed."""
         if rel not in self._docs:
             try:
-                text_ = (self.ctx.repo / rel).read_text(encoding="utf-8")
+                text_ = fsguard.read_text(self.ctx.repo / rel, self.ctx.repo)
                 self._docs[rel] = yamlio.load_all(text_, rel)
             except (InputError, OSError, UnicodeDecodeError):
                 self._docs[rel] = None
@@ -122,7 +122,7 @@ class Sources:
         """Every object (a mapping with a kind) of a repo file; an unparseable file has none."""
         if rel not in self._plain:
             try:
-                text_ = (self.ctx.repo / rel).read_text(encoding="utf-8")
+                text_ = fsguard.read_text(self.ctx.repo / rel, self.ctx.repo)
                 self._plain[rel] = yamlio.load_plain_all(text_, rel)
             except (InputError, OSError, UnicodeDecodeError):
                 self._plain[rel] = []
@@ -278,7 +278,7 @@ def flux_entry_files(repo: Path, graph: RepoGraph) -> list[str]:
         if rel in listed or not rel.endswith((".yaml", ".yml")):
             continue
         try:
-            content = (repo / rel).read_text(encoding="utf-8")
+            content = fsguard.read_text(repo / rel, repo)
             if KUSTOMIZE_GROUP not in content:
                 continue
             docs = yamlio.load_plain_all(content, rel)

@@ -14,8 +14,9 @@ every planned difference is already a file in the git diff.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
-from sggitops import __version__
+from sggitops import __version__, fsguard
 from sggitops.diff.trees import Tree
 from sggitops.errors import InputError
 from sggitops.generate.lock import read_lock
@@ -34,7 +35,7 @@ def regenerated(tree: Tree) -> bool:
     """Whether the lock says the committed files were generated from this spec by this generator."""
     try:
         lock = read_lock(tree.path)
-        text = (tree.path / SPEC_FILE).read_text(encoding="utf-8")
+        text = fsguard.read_text(tree.path / SPEC_FILE, tree.path)
         return lock is not None and lock.version == __version__ and lock.spec_digest == spec_digest(text)
     except (InputError, OSError, UnicodeDecodeError):
         return False
@@ -73,8 +74,7 @@ def tree_file(tree: Tree, rel: str) -> str:
 
 def _read(path: str) -> str | None:
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
+        return fsguard.read_text(Path(path))
     except (OSError, UnicodeDecodeError):
         return None
 

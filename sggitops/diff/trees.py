@@ -21,6 +21,15 @@ import git
 
 from sggitops.errors import ToolError
 from sggitops.render.changes import HINT_FETCH, TOOL_DIR, changed_files_since
+from sggitops.render.command import Command, CommandLimit, CommandTimeout
+
+GIT_TIMEOUT = 300.0
+"""Seconds for one git command on the repo (an export of thousands of files takes a few seconds)."""
+
+ARCHIVE_LIMIT = 256 << 20
+"""Bytes of tar from one `git archive`: a GitOps repo is a few MiB; more is a bomb or the wrong repo."""
+
+HINT_ARCHIVE = "the repo at that commit is far larger than a GitOps repo should be; check the ref"
 
 
 @dataclass(frozen=True)
@@ -36,9 +45,18 @@ def _extract(data: bytes, directory: Path) -> None:
     thousands of small files), else with tarfile's `data` filter (no links out, no special files)."""
     tar = shutil.which("tar")
     if tar is not None:
-        done = subprocess.run([tar, "-x", "-C", str(directory)], input=data, capture_output=True, check=False)
-        if done.returncode == 0:
-            return
+        try:
+            done = subprocess.run(
+                [tar, "-x", "-C", str(directory)],
+                input=data,
+                capture_output=True,
+                check=False,
+                timeout=GIT_TIMEOUT,
+            )
+            if done.returncode == 0:
+                return
+        except subprocess.TimeoutExpired:
+            pass
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir()
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
@@ -81,13 +99,17 @@ class GitRepo:
 
     def _archive(self, sha: str, target: Path) -> None:
         paths = [] if self.prefix == "." else ["--", self.prefix]
-        try:
-            data = self.git.git.archive("--format=tar", sha, *paths, stdout_as_string=False)
-        except git.GitCommandError as err:
-            if self.prefix != "." and "did not match any files" in str(err.stderr):
+        argv = ("git", "-C", str(self.git.working_dir), "archive", "--format=tar", sha, *paths)
+        try:  # bounded: time, memory and output (a blob of zeros compresses to nothing in git)
+            done = Command(argv, timeout=GIT_TIMEOUT, retcodes=None, max_output=ARCHIVE_LIMIT).run()
+        except (CommandTimeout, CommandLimit) as err:
+            raise ToolError(f"git archive {sha[:12]} stopped: {err}", hint=HINT_ARCHIVE) from None
+        data = done.raw
+        if done.returncode != 0:
+            if self.prefix != "." and "did not match any files" in done.stderr:
                 data = b""
             else:
-                raise ToolError(f"git archive {sha[:12]} failed: {str(err.stderr).strip()}") from None
+                raise ToolError(f"git archive {sha[:12]} failed: {done.stderr.strip()}") from None
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{sha[:12]}-", dir=target.parent))
         try:
@@ -109,7 +131,14 @@ class GitRepo:
             return False
         scope = [] if self.prefix == "." else ["--", self.prefix]
         try:
-            out = self.git.git.status("--porcelain", "-z", "--ignored", "--untracked-files=normal", *scope)
+            out = self.git.git.status(
+                "--porcelain",
+                "-z",
+                "--ignored",
+                "--untracked-files=normal",
+                *scope,
+                kill_after_timeout=GIT_TIMEOUT,
+            )
         except git.GitCommandError:
             return False
         entries = [e[3:] for e in out.split("\0") if len(e) > 3]
@@ -122,7 +151,9 @@ class GitRepo:
             return changed_files_since(self.repo_dir, base)
         scope = [] if self.prefix == "." else [self.prefix]
         try:
-            out = self.git.git.diff("--name-only", "-z", "--no-renames", base, head, "--", *scope)
+            out = self.git.git.diff(
+                "--name-only", "-z", "--no-renames", base, head, "--", *scope, kill_after_timeout=GIT_TIMEOUT
+            )
         except git.GitCommandError as err:
             raise ToolError(f"git diff {base[:12]} {head[:12]} failed: {str(err.stderr).strip()}") from None
         result = set()

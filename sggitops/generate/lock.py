@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sggitops import yamlio
+from sggitops import fsguard, yamlio
 from sggitops.errors import InputError, Location
 
 LOCK_PATH = ".sggitops/lock.yaml"
@@ -40,7 +40,7 @@ def read_lock(root: Path) -> Lock | None:
     path = root / LOCK_PATH
     if not path.is_file():
         return None
-    docs = yamlio.load_plain_all(path.read_text("utf-8"), LOCK_PATH, rule="drift/lock")
+    docs = yamlio.load_plain_all(fsguard.read_text(path, root), LOCK_PATH, rule="drift/lock")
     doc = docs[0][2] if len(docs) == 1 else None
     files = doc.get("files") if isinstance(doc, dict) else None
     if not isinstance(doc, dict) or not isinstance(files, dict):

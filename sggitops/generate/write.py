@@ -3,17 +3,28 @@
 Rules: a file the lock does not own is never touched; an owned file edited by hand is a conflict
 (left alone) unless `force`; owned files no longer planned are removed. Every file is replaced with a
 temp file + fsync + rename, and the lock is written last, so a crash leaves each file old or new.
+
+One generate at a time per repo: `apply` holds an exclusive `flock` on `.sggitops-cache/generate.lock`
+(released by the kernel when the process ends, even by SIGKILL, so it never goes stale). A second run
+waits up to `LOCK_WAIT` seconds (`SGGITOPS_LOCK_WAIT`), then refuses with `GenerateBusy` (exit 1, like
+a conflict: nothing written) instead of renaming temp files under the first one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import errno
+import fcntl
 import os
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sggitops import fsguard
+from sggitops.errors import SggitopsError
 from sggitops.generate.lock import LOCK_PATH, Lock, digest, read_lock
 from sggitops.generate.plan import Plan
 
@@ -35,8 +46,8 @@ class Changes:
 
 def _read(path: Path) -> bytes | None:
     try:
-        return path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return fsguard.read_bytes(path)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, fsguard.UnsafePath):
         return None
 
 
@@ -126,8 +137,57 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+RUN_LOCK = ".sggitops-cache/generate.lock"
+"""The file whose flock makes one generate at a time per repo (ignored by git checks like the cache)."""
+
+
+def _lock_wait() -> float:
+    try:
+        return max(0.0, float(os.environ.get("SGGITOPS_LOCK_WAIT", "10")))
+    except ValueError:
+        return 10.0
+
+
+class GenerateBusy(SggitopsError):
+    """Another sggitops run is writing this repo (exit 1: nothing was written)."""
+
+    exit_code = 1
+
+
+@contextlib.contextmanager
+def repo_lock(root: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold the repo's generate lock; GenerateBusy when another process keeps it past `wait` seconds."""
+    path = root / RUN_LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(
+        path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o644
+    )
+    try:
+        deadline = time.monotonic() + (_lock_wait() if wait is None else wait)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as err:
+                if err.errno not in (errno.EWOULDBLOCK, errno.EAGAIN) or time.monotonic() >= deadline:
+                    raise GenerateBusy(
+                        f"another sggitops generate or bump is writing {root} (it holds {RUN_LOCK}); "
+                        "nothing was written: wait for it to finish, then run again"
+                    ) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
+
+
 def apply(root: Path, plan: Plan, *, force: bool = False) -> Changes:
-    """Bring the repo in line with the plan. Conflicts are left alone (and reported) unless `force`."""
+    """Bring the repo in line with the plan. Conflicts are left alone (and reported) unless `force`.
+    Holds the repo's generate lock throughout (see the module docstring)."""
+    with repo_lock(root):
+        return _apply(root, plan, force=force)
+
+
+def _apply(root: Path, plan: Plan, *, force: bool) -> Changes:
     planned, owned = _planned_files(plan), _owned(root)
     changes = _compare(root, plan, planned, owned)
     _remove_stale_temp_files(root, plan)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sggitops.errors import InputError, Location
+from sggitops.policy.goregex import GoRegexError, compile_go
 from sggitops.policy.rego.errors import RegoError, RegoUnsupported
 from sggitops.policy.rego.gatekeeper import (
     Constraint,
@@ -61,7 +62,7 @@ class Assertion:
 
     def actual(self, messages: Sequence[str]) -> str:
         """What happened, in the words of `expected` (equal to it when the assertion holds)."""
-        pattern = re.compile(self.message) if self.message is not None else None
+        pattern = compile_go(self.message) if self.message is not None else None  # gator: Go regexp
         matching = sum(1 for m in messages if pattern is None or pattern.search(m))
         if self.violations in ("yes", "no"):
             return self.describe("yes" if matching else "no")
@@ -130,7 +131,7 @@ def _run_test(test: Mapping[str, Any], base: Path, suite: str, cache: TemplateCa
             messages = _review(template, constraint, obj, inventory, cache)
         except RegoUnsupported:
             outcome = Outcome.UNSUPPORTED.value
-        except (CaseError, RegoError, InputError, re.error):
+        except (CaseError, RegoError, InputError, re.error, GoRegexError):
             outcome = Outcome.ERROR.value
         if not assertions:
             assertions = [Assertion("yes")]

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from sggitops import fsguard
+
 ENV_DIR = "SGGITOPS_CACHE_DIR"
 MISSING = "missing"
 """The digest recorded for a closure path that does not exist (creating it changes the key)."""
@@ -59,7 +61,7 @@ class FileDigests:
             if memo_key in self._memo:
                 return self._memo[memo_key]
         try:
-            value = hashlib.sha256(path.read_bytes()).hexdigest()
+            value = hashlib.sha256(fsguard.read_bytes(path, self.repo)).hexdigest()
         except OSError:
             value = MISSING
         with self._lock:

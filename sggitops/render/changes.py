@@ -44,7 +44,7 @@ def changed_files_since(repo_dir: Path, ref: str) -> set[str]:
     except (git.BadName, ValueError, git.GitCommandError):
         raise ToolError(f"git ref `{ref}` does not exist in {repo.working_dir}", hint=HINT_FETCH) from None
     try:
-        out = repo.git.diff("--name-only", "-z", "--no-renames", ref, "--")
+        out = repo.git.diff("--name-only", "-z", "--no-renames", ref, "--", kill_after_timeout=300)
         untracked = repo.untracked_files
     except git.GitCommandError as err:
         raise ToolError(f"git diff {ref} failed: {err.stderr.strip()}", hint=HINT_FETCH) from None

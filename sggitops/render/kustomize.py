@@ -21,9 +21,10 @@ from sggitops import yamlio
 from sggitops.errors import InputError
 from sggitops.findings import Finding, Severity
 from sggitops.render.cache import FileDigests, RenderCache, cache_key, default_cache_dir
-from sggitops.render.command import CommandTimeout, Kustomize, find_kustomize
+from sggitops.render.command import CommandLimit, CommandTimeout, Kustomize, find_kustomize
 from sggitops.render.failure import explain
 from sggitops.render.graph import RepoGraph, scan_repo
+from sggitops.render.guard import refused_build
 
 DEFAULT_TIMEOUT = 120.0
 Progress = Callable[[int, int], None]
@@ -84,8 +85,10 @@ class Renderer:
             done = self._done.get(name)
         if done is not None:
             return done
-        key = self.key(name) if self.cache is not None else ""
-        render = self._from_cache(name, key) or self._build(name, key)
+        refused = refused_build(self.graph, name)  # FIFOs, escaping links, alias bombs: never built
+        key = self.key(name) if self.cache is not None and not refused else ""
+        render = Render(name, (), "", 0.0, False, refused) if refused else None
+        render = render or self._from_cache(name, key) or self._build(name, key)
         with self._lock:
             self._done[name] = render
         return render
@@ -112,6 +115,12 @@ class Renderer:
             message = f"kustomize build of {name} timed out after {self.timeout:g} s"
             hint = "raise the timeout, or look for a very large or looping build"
             finding = self._finding(name, "build/timeout", message, hint)
+            return Render(name, (), "", err.seconds, False, (finding,))
+        except CommandLimit as err:  # memory or output cap: the build is stopped, the run goes on
+            hint = "look for a runaway generator or input; see SGGITOPS_TOOL_MEMORY / SGGITOPS_TOOL_OUTPUT"
+            finding = self._finding(
+                name, f"build/{err.limit}-limit", f"kustomize build of {name}: {err}", hint
+            )
             return Render(name, (), "", err.seconds, False, (finding,))
         if result.returncode != 0:
             finding = explain(self.graph, name, result.stderr or result.stdout)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sggitops import yamlio
+from sggitops import fsguard, yamlio
 from sggitops.errors import InputError
 from sggitops.render.cache import default_cache_dir
 from sggitops.render.kustomization import Kustomization, RefKind
@@ -104,7 +104,7 @@ def build_index(repo: Path, kustomizations: Iterable[Kustomization]) -> SourceIn
 def _file_sources(repo: Path, rel: str) -> list[Source]:
     """The objects a resource file defines, with their positions; cached on disk by content digest."""
     try:
-        data = (repo / rel).read_bytes()
+        data = fsguard.read_bytes(repo / rel, repo)
     except OSError:
         return []  # unreadable input: the build reports it
     key = hashlib.sha256(data).hexdigest()

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sggitops import yamlio
+from sggitops import fsguard, yamlio
 from sggitops.errors import Location, SpecError
 from sggitops.spec import checks
 from sggitops.spec.model import (
@@ -77,7 +77,7 @@ def read_spec_text(path: Path, name: str) -> str:
             hint="a platform spec is a few KiB; is this the right file?",
         )
     try:
-        data = path.read_bytes()
+        data = fsguard.read_bytes(path, path.parent, max_bytes=MAX_SPEC_BYTES)  # no FIFO, device, escape
     except OSError as err:
         raise SpecError(
             f"cannot read {path}: {err.strerror}", location=here, rule="spec/read", hint="check the path"

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sggitops.policy.budget import ENGINE_FAILED, Budget
 from sggitops.policy.kyverno.match import MatchInput, metadata
 from sggitops.policy.kyverno.model import KyvernoPolicy, PolicyException, Rule
 from sggitops.policy.kyverno.validation import Verdict, load_context, message, run
@@ -52,11 +53,30 @@ def evaluate_many(
     given = MatchInput(namespaces, operation.upper())
     index = _KindIndex(policies)
     out: list[RuleResult] = []
+    budget = Budget()
     for resource in resources:
         subject = _Subject(resource, given)
         for policy, rules in index.candidates(str(resource.get("kind") or "")):
-            _evaluate_policy(policy, rules, subject, exceptions, out)
+            if budget.over(policy.name):
+                continue  # reported once, below
+            with budget.charge(policy.name):
+                _evaluate_policy(policy, rules, subject, exceptions, out)
+            if budget.over(policy.name):
+                out.append(_over_budget(policy, subject, budget))
     return out
+
+
+def _over_budget(policy: KyvernoPolicy, subject: _Subject, budget: Budget) -> RuleResult:
+    return RuleResult(
+        engine=ENGINE,
+        policy=policy.name,
+        rule="*",
+        resource=subject.rid,
+        outcome=Outcome.ERROR,
+        message=budget.message(),
+        action="enforce",
+        feature=ENGINE_FAILED,
+    )
 
 
 class _Subject:

@@ -16,6 +16,7 @@ import jmespath
 from jmespath import functions as jp_functions
 from ruamel.yaml import YAML
 
+from sggitops.policy.goregex import GoRegexError, compile_go
 from sggitops.policy.kyverno.values import is_number, parse_duration, parse_quantity, wildcard_match
 
 STRING = {"types": ["string"]}
@@ -38,20 +39,21 @@ def _replace(text: str, old: str, new: str, count: float) -> str:
     return text.replace(old, new, int(count)) if count >= 0 else text.replace(old, new)
 
 
-def _go_regex(pattern: str) -> re.Pattern[str]:
+def _go_regex(pattern: str) -> Any:
+    """Go's regexp (RE2, linear time) as Kyverno runs it; never Python's backtracking `re`."""
     try:
-        return re.compile(pattern)
-    except re.error as err:
-        raise FunctionError(f"invalid regular expression {pattern!r}: {err}") from None
+        return compile_go(pattern)
+    except GoRegexError as err:
+        raise FunctionError(str(err)) from None
 
 
 def _regex_replace_all(pattern: str, source: Any, replacement: Any) -> str:
     repl = re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", str(replacement))
-    return _go_regex(pattern).sub(repl, _text(source))
+    return str(_go_regex(pattern).sub(repl, _text(source)))
 
 
 def _regex_replace_all_literal(pattern: str, source: Any, replacement: Any) -> str:
-    return _go_regex(pattern).sub(lambda _m: str(replacement), _text(source))
+    return str(_go_regex(pattern).sub(lambda _m: str(replacement), _text(source)))
 
 
 def _regex_match(pattern: str, source: Any) -> bool:

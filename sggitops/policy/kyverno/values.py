@@ -23,19 +23,6 @@ _DURATION_UNITS = {
 }
 
 
-@lru_cache(maxsize=4096)
-def _wildcard_regex(pattern: str) -> re.Pattern[str]:
-    parts = []
-    for char in pattern:
-        if char == "*":
-            parts.append(".*")
-        elif char == "?":
-            parts.append(".")
-        else:
-            parts.append(re.escape(char))
-    return re.compile("".join(parts), re.DOTALL)
-
-
 def has_wildcard(text: str) -> bool:
     """True when `text` contains `*` or `?`."""
     return "*" in text or "?" in text
@@ -47,7 +34,31 @@ def wildcard_match(pattern: str, text: str) -> bool:
         return True
     if not has_wildcard(pattern):
         return pattern == text
-    return _wildcard_regex(pattern).fullmatch(text) is not None
+    return _linear_wildcard(pattern, text)
+
+
+def _linear_wildcard(pattern: str, text: str) -> bool:
+    """Greedy match remembering only the last `*` (no backtracking into earlier stars): O(len(pattern) *
+    len(text)) at worst, so `*a*a*...*b` against a long label cannot hang as a regex translation would."""
+    p = t = 0
+    star = -1
+    mark = 0
+    while t < len(text):
+        if p < len(pattern) and (pattern[p] == "?" or pattern[p] == text[t]) and pattern[p] != "*":
+            p += 1
+            t += 1
+        elif p < len(pattern) and pattern[p] == "*":
+            star, mark = p, t
+            p += 1
+        elif star >= 0:
+            p = star + 1
+            mark += 1
+            t = mark
+        else:
+            return False
+    while p < len(pattern) and pattern[p] == "*":
+        p += 1
+    return p == len(pattern)
 
 
 @lru_cache(maxsize=4096)

@@ -297,8 +297,8 @@ def _review_one(
         found = violations(policy, build_review(obj), constraint.parameters)
     except RegoUnsupported as err:
         return [result(Outcome.UNSUPPORTED, str(err), err.feature)]
-    except RegoError as err:
-        return [result(Outcome.ERROR, str(err))]
+    except RegoError as err:  # RegoEngineFailed carries feature "engine-failed" (crash, hang, budget)
+        return [result(Outcome.ERROR, str(err), getattr(err, "feature", ""))]
     if not found:
         return [result(Outcome.PASS)]
     return [result(Outcome.FAIL, _message(v)) for v in found]
