@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from sggitops.errors import InputError, Location
+from sggitops.policy import vpol
+from sggitops.policy.celrules import CelPolicyError
 from sggitops.policy.kyverno import KyvernoPolicy, KyvernoPolicyError, PolicyException, evaluate_many
+from sggitops.policy.kyverno.match import MatchInput
 from sggitops.policy.results import Outcome, RuleResult, SuiteCase
 from sggitops.yamlio import load_all, to_plain
 
@@ -37,6 +40,8 @@ def run_kyverno_suites(directory: Path) -> list[SuiteCase]:
 @dataclass
 class _Loaded:
     policies: dict[str, KyvernoPolicy] = field(default_factory=dict)
+    cel_policies: dict[str, vpol.ValidatingPolicy] = field(default_factory=dict)
+    cel_exceptions: list[vpol.CelException] = field(default_factory=list)
     broken: dict[str, str] = field(default_factory=dict)  # policy name or file -> error
     resources: list[dict[str, Any]] = field(default_factory=list)
     exceptions: list[PolicyException] = field(default_factory=list)
@@ -101,7 +106,10 @@ def _load(test: Mapping[str, Any], base: Path) -> _Loaded:
         loaded.resources.extend(d for d in _read_docs(file) if isinstance(d, dict))
     for file in _files(test.get("exceptions"), base):
         for doc in _read_docs(file):
-            loaded.exceptions.append(PolicyException.from_manifest(doc, file=str(file)))
+            if isinstance(doc, Mapping) and str(doc.get("apiVersion", "")).startswith(vpol.GROUP):
+                loaded.cel_exceptions.append(vpol.CelException.from_manifest(doc))
+            else:
+                loaded.exceptions.append(PolicyException.from_manifest(doc, file=str(file)))
     for resource in loaded.resources:
         if resource.get("kind") == "Namespace":
             name = str((resource.get("metadata") or {}).get("name") or "")
@@ -113,9 +121,17 @@ def _load(test: Mapping[str, Any], base: Path) -> _Loaded:
 
 
 def _add_policy(loaded: _Loaded, doc: Any, file: str) -> None:
-    if not isinstance(doc, Mapping) or doc.get("kind") not in ("ClusterPolicy", "Policy"):
+    if not isinstance(doc, Mapping):
         return
     name = str((doc.get("metadata") or {}).get("name") or file)
+    if vpol.claims(doc):
+        try:
+            loaded.cel_policies[name] = vpol.ValidatingPolicy.from_manifest(doc)
+        except CelPolicyError as err:
+            loaded.broken[name] = str(err)
+        return
+    if doc.get("kind") not in ("ClusterPolicy", "Policy"):
+        return
     try:
         policy = KyvernoPolicy.from_manifest(doc, file=file)
     except KyvernoPolicyError as err:
@@ -139,6 +155,9 @@ def _apply_values(loaded: _Loaded, values: Any) -> None:
                 name = str(resource.get("name") or "")
                 namespace, _, bare = name.rpartition("/")
                 loaded.operations[(namespace, bare)] = str(operation).upper()
+    for namespace in values.get("namespaces") or []:
+        if isinstance(namespace, Mapping) and (namespace.get("metadata") or {}).get("name"):
+            loaded.namespaces[str(namespace["metadata"]["name"])] = dict(namespace)
     for selector in values.get("namespaceSelector") or []:
         if isinstance(selector, Mapping) and selector.get("name"):
             name = str(selector["name"])
@@ -168,6 +187,9 @@ def _run(loaded: _Loaded) -> list[RuleResult]:
                 operation=operation,
             )
         )
+        given = MatchInput(loaded.namespaces, operation)
+        cel = list(loaded.cel_policies.values())
+        results.extend(vpol.evaluate(cel, resources, given, exceptions=loaded.cel_exceptions))
     return results
 
 
@@ -212,6 +234,8 @@ def _actual(
         return Outcome.UNSUPPORTED.value
     if policy_name in loaded.broken:
         return Outcome.ERROR.value
+    if policy_name in loaded.cel_policies:
+        return _cel_actual(expected, results, policy_name, kind, namespace, name)
     policy = loaded.policies.get(policy_name)
     if policy is None:
         return NO_MATCH
@@ -241,3 +265,26 @@ def _reported(result: RuleResult, policy: KyvernoPolicy) -> str:
     if result.outcome is Outcome.FAIL and not policy.scored:
         return "warn"
     return result.outcome.value
+
+
+def _cel_actual(
+    expected: Mapping[str, Any],
+    results: list[RuleResult],
+    policy_name: str,
+    kind: str,
+    namespace: str,
+    name: str,
+) -> str:
+    found = [
+        r.outcome.value
+        for r in results
+        if r.engine == vpol.ENGINE
+        and r.policy == policy_name
+        and r.resource.name == name
+        and (not kind or r.resource.kind == kind)
+        and (not namespace or r.resource.namespace == namespace)
+    ]
+    if not found:
+        return NO_MATCH
+    want = str(expected.get("result") or expected.get("status") or "").lower()
+    return next((o for o in found if o != want), found[0])

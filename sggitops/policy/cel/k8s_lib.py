@@ -18,7 +18,9 @@ from fractions import Fraction
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from cel import stdlib
+from cel import OptionalValue, stdlib
+
+from sggitops.policy.cel.optional import OR_VALUE
 
 TAG = "@cel"
 _BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
@@ -323,6 +325,13 @@ def _format_one(verb: str, value: Any) -> str:
     return ("%" + kind) % int(value) if kind != "b" else format(int(value), "b")
 
 
+def or_value_of(value: Any, default: Any) -> Any:
+    """`x.orValue(d)`: the optional's value or `d`; a plain value is itself (as Kyverno's policies expect)."""
+    if isinstance(value, OptionalValue):
+        return value.or_value(default)
+    return value
+
+
 def functions() -> dict[str, Callable[..., Any]]:
     """The Kubernetes library functions, on top of the `cel` library's extended standard library."""
     out: dict[str, Callable[..., Any]] = dict(stdlib.STDLIB_FUNCTIONS)
@@ -374,6 +383,7 @@ def functions() -> dict[str, Callable[..., Any]]:
             "lastIndexOf": last_index_of,
             "isSorted": is_sorted,
             "format": format_string,
+            OR_VALUE: or_value_of,
         }
     )
     return out

@@ -23,6 +23,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+OR_VALUE = "orValueOf"
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 
 
@@ -45,7 +46,7 @@ def tokenize(source: str) -> list[str]:
 
 def rewrite_optionals(source: str) -> str:
     """`source` with `.?` and `[?` rewritten; unchanged when it has neither."""
-    if ".?" not in source and "[?" not in source and not re.search(r"\.\s+\?|\[\s+\?", source):
+    if ".?" not in source and "[?" not in source and ".orValue" not in source:
         return source
     tokens = tokenize(source)
     out, end = _Rewriter(tokens).sequence(0, None)
@@ -152,6 +153,9 @@ class _Rewriter:
 
     @staticmethod
     def _call(c: _Chain, name: str, args: str) -> None:
+        if c.guards is None and name == "orValue":
+            c.value = f"{OR_VALUE}({c.value}, {args})"  # Kyverno's policies call it on plain values too
+            return
         if c.guards is None:
             c.value = f"{c.value}.{name}({args})"
             return
