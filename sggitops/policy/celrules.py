@@ -88,16 +88,24 @@ def _validation(raw: Mapping[str, Any], where: str) -> Validation:
     )
 
 
-def run(rules: CelRules, activation: dict[str, Any], lookups: Lookups | None = None) -> Verdict:
-    """Evaluate `rules` with `activation` (object, oldObject, request, namespaceObject, params...)."""
+def run(
+    rules: CelRules,
+    activation: dict[str, Any],
+    lookups: Lookups | None = None,
+    *,
+    preset: Mapping[str, Any] | None = None,
+) -> Verdict:
+    """Evaluate `rules` with `activation` (object, oldObject, request, namespaceObject, params...);
+    `preset` variables are defined before the rules' own (Gatekeeper's `anyObject`, `params`)."""
     try:
-        return _run(rules, activation, lookups)
+        return _run(rules, activation, lookups, dict(preset or {}))
     except CelUnsupported as err:
         return Verdict("unsupported", str(err), feature=str(err))
 
 
-def _run(rules: CelRules, activation: dict[str, Any], lookups: Lookups | None) -> Verdict:
-    values: dict[str, Any] = {}
+def _run(
+    rules: CelRules, activation: dict[str, Any], lookups: Lookups | None, values: dict[str, Any]
+) -> Verdict:
     scope = {**activation, "variables": values}
     for name, program in rules.conditions:
         try:
