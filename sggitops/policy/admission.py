@@ -12,35 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sggitops.policy.celcontext import namespace_of
 from sggitops.policy.kyverno.match import LabelSelector, MatchInput, MatchSpecError, metadata
 
 _IRREGULAR = {"endpoints": "endpoints", "ingress": "ingresses", "podsecuritypolicy": "podsecuritypolicies"}
-CLUSTER_SCOPED = {
-    "Namespace",
-    "Node",
-    "PersistentVolume",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "CustomResourceDefinition",
-    "StorageClass",
-    "PriorityClass",
-    "RuntimeClass",
-    "FlowSchema",
-    "PriorityLevelConfiguration",
-    "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration",
-    "APIService",
-    "CSIDriver",
-    "CSINode",
-    "IngressClass",
-    "PodSecurityPolicy",
-    "VolumeAttachment",
-    "ClusterPolicy",
-    "ValidatingPolicy",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-    "ConstraintTemplate",
-}
 
 
 def plural(kind: str) -> str:
@@ -53,13 +28,6 @@ def plural(kind: str) -> str:
     if lower.endswith(("s", "x", "ch", "sh")):
         return lower + "es"
     return lower + "s"
-
-
-def namespace_of(obj: Mapping[str, Any]) -> str:
-    """The namespace of an object as the API server sees it (`default` when a namespaced one has none)."""
-    if str(obj.get("kind") or "") in CLUSTER_SCOPED:
-        return ""
-    return str(metadata(obj).get("namespace") or "default")
 
 
 @dataclass(frozen=True)

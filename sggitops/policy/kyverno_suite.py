@@ -17,10 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from sggitops.errors import InputError, Location
-from sggitops.policy import vpol
-from sggitops.policy.celrules import CelPolicyError
+from sggitops.policy import engines, vpol
 from sggitops.policy.kyverno import KyvernoPolicy, KyvernoPolicyError, PolicyException, evaluate_many
-from sggitops.policy.kyverno.match import MatchInput
 from sggitops.policy.results import Outcome, RuleResult, SuiteCase
 from sggitops.yamlio import load_all, to_plain
 
@@ -40,8 +38,9 @@ def run_kyverno_suites(directory: Path) -> list[SuiteCase]:
 @dataclass
 class _Loaded:
     policies: dict[str, KyvernoPolicy] = field(default_factory=dict)
-    cel_policies: dict[str, vpol.ValidatingPolicy] = field(default_factory=dict)
-    cel_exceptions: list[vpol.CelException] = field(default_factory=list)
+    others: engines.PolicySet = field(default_factory=engines.PolicySet)  # every non-classic engine
+    other_names: dict[str, str] = field(default_factory=dict)  # policy name -> engine name
+    unclaimed: set[str] = field(default_factory=set)  # policy-like objects no engine evaluates
     broken: dict[str, str] = field(default_factory=dict)  # policy name or file -> error
     resources: list[dict[str, Any]] = field(default_factory=list)
     exceptions: list[PolicyException] = field(default_factory=list)
@@ -107,7 +106,7 @@ def _load(test: Mapping[str, Any], base: Path) -> _Loaded:
     for file in _files(test.get("exceptions"), base):
         for doc in _read_docs(file):
             if isinstance(doc, Mapping) and str(doc.get("apiVersion", "")).startswith(vpol.GROUP):
-                loaded.cel_exceptions.append(vpol.CelException.from_manifest(doc))
+                _add_policy(loaded, doc, str(file))
             else:
                 loaded.exceptions.append(PolicyException.from_manifest(doc, file=str(file)))
     for resource in loaded.resources:
@@ -124,11 +123,19 @@ def _add_policy(loaded: _Loaded, doc: Any, file: str) -> None:
     if not isinstance(doc, Mapping):
         return
     name = str((doc.get("metadata") or {}).get("name") or file)
-    if vpol.claims(doc):
+    engine = engines.engine_for(doc)
+    if engine is None:
+        if engines.looks_like_policy(doc):
+            loaded.unclaimed.add(name)
+        return
+    if engine.name != "kyverno":
         try:
-            loaded.cel_policies[name] = vpol.ValidatingPolicy.from_manifest(doc)
-        except CelPolicyError as err:
+            loaded.others.add(engine, engine.load(doc))
+        except engines.PolicyLoadError as err:
             loaded.broken[name] = str(err)
+            return
+        if doc.get("kind") not in ("PolicyException", "ValidatingAdmissionPolicyBinding"):
+            loaded.other_names[name] = engine.name
         return
     if doc.get("kind") not in ("ClusterPolicy", "Policy"):
         return
@@ -187,9 +194,8 @@ def _run(loaded: _Loaded) -> list[RuleResult]:
                 operation=operation,
             )
         )
-        given = MatchInput(loaded.namespaces, operation)
-        cel = list(loaded.cel_policies.values())
-        results.extend(vpol.evaluate(cel, resources, given, exceptions=loaded.cel_exceptions))
+        given = engines.EvalInput(loaded.namespaces, operation, loaded.resources)
+        results.extend(loaded.others.evaluate(resources, given))
     return results
 
 
@@ -234,8 +240,11 @@ def _actual(
         return Outcome.UNSUPPORTED.value
     if policy_name in loaded.broken:
         return Outcome.ERROR.value
-    if policy_name in loaded.cel_policies:
-        return _cel_actual(expected, results, policy_name, kind, namespace, name)
+    if policy_name in loaded.other_names:
+        engine = loaded.other_names[policy_name]
+        return _cel_actual(expected, results, engine, policy_name, kind, namespace, name)
+    if policy_name in loaded.unclaimed:
+        return Outcome.UNSUPPORTED.value
     policy = loaded.policies.get(policy_name)
     if policy is None:
         return NO_MATCH
@@ -270,6 +279,7 @@ def _reported(result: RuleResult, policy: KyvernoPolicy) -> str:
 def _cel_actual(
     expected: Mapping[str, Any],
     results: list[RuleResult],
+    engine: str,
     policy_name: str,
     kind: str,
     namespace: str,
@@ -278,7 +288,7 @@ def _cel_actual(
     found = [
         r.outcome.value
         for r in results
-        if r.engine == vpol.ENGINE
+        if r.engine == engine
         and r.policy == policy_name
         and r.resource.name == name
         and (not kind or r.resource.kind == kind)

@@ -16,9 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sggitops.policy.admission import Constraints, namespace_of
+from sggitops.policy.admission import Constraints
 from sggitops.policy.cel import Lookups
-from sggitops.policy.celrules import CelPolicyError, CelRules, Verdict, request, run
+from sggitops.policy.celcontext import CONTROLLER_PATHS, activation_for, namespace_of
+from sggitops.policy.celrules import CelPolicyError, CelRules, Verdict, run
 from sggitops.policy.kyverno.match import MatchInput, MatchSpecError
 from sggitops.policy.results import Outcome, RuleResult
 from sggitops.resource import ResourceId
@@ -26,17 +27,6 @@ from sggitops.resource import ResourceId
 GROUP = "policies.kyverno.io"
 KINDS = ("ValidatingPolicy", "NamespacedValidatingPolicy")
 ENGINE = "kyverno-cel"
-_TEMPLATE = ("spec", "template")
-_CRON_TEMPLATE = ("spec", "jobTemplate", "spec", "template")
-CONTROLLER_PATHS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "Deployment": ("apps/v1", _TEMPLATE),
-    "StatefulSet": ("apps/v1", _TEMPLATE),
-    "DaemonSet": ("apps/v1", _TEMPLATE),
-    "ReplicaSet": ("apps/v1", _TEMPLATE),
-    "Job": ("batch/v1", _TEMPLATE),
-    "ReplicationController": ("v1", _TEMPLATE),
-    "CronJob": ("batch/v1", _CRON_TEMPLATE),
-}
 
 
 def claims(obj: Mapping[str, Any]) -> bool:
@@ -154,31 +144,9 @@ def evaluate_one(
         return None
     if not policy.constraints.matches(obj, given, as_kind=as_kind, as_api=as_api):
         return None
-    activation = activation_for(target, given, obj)
+    activation = activation_for(target, given.namespaces, given.operation, obj)
     verdict = _excepted(policy, exceptions, activation, lookups) or run(policy.rules, activation, lookups)
     return to_result(ENGINE, policy.name, "", obj, verdict, policy.action)
-
-
-def activation_for(
-    target: Mapping[str, Any], given: MatchInput, original: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    subject = original if original is not None else target
-    namespace = namespace_of(subject)
-    ns_object: Any = None
-    if namespace:
-        ns_object = given.namespaces.get(namespace) or {
-            "apiVersion": "v1",
-            "kind": "Namespace",
-            "metadata": {"name": namespace},
-        }
-    old = target if given.operation in ("UPDATE", "DELETE") else None
-    return {
-        "object": None if given.operation == "DELETE" else target,
-        "oldObject": old,
-        "request": request(subject, given.operation, old),
-        "namespaceObject": ns_object,
-        "params": None,
-    }
 
 
 def _excepted(

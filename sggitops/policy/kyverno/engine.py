@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sggitops.policy import celrules, vpol
+from sggitops.policy import celcontext, celrules
 from sggitops.policy.kyverno.match import MatchInput, metadata
 from sggitops.policy.kyverno.model import KyvernoPolicy, PolicyException, Rule
 from sggitops.policy.kyverno.validation import Verdict, load_context, message, run
@@ -179,7 +179,9 @@ def _evaluate_rule(
         return _Result("skip", "; ".join(m for m in ("preconditions not met", why) if m))
     assert rule.validation is not None
     if rule.cel_preconditions is not None:
-        held = celrules.run(rule.cel_preconditions, vpol.activation_for(resource, given))
+        held = celrules.run(
+            rule.cel_preconditions, celcontext.activation_for(resource, given.namespaces, given.operation)
+        )
         if held.status != "pass":
             return _Result(held.status, held.message, held.feature)
     if rule.validation.cel is not None:
@@ -243,14 +245,16 @@ def _cel_result(rule: Rule, resource: Mapping[str, Any], given: MatchInput) -> _
     target: Mapping[str, Any] = resource
     if rule.origin:
         kind = "CronJob" if rule.name.startswith("autogen-cronjob-") else "Deployment"
-        path = vpol.CONTROLLER_PATHS[kind][1]
+        path = celcontext.CONTROLLER_PATHS[kind][1]
         node: Any = resource
         for key in path:
             node = node.get(key) if isinstance(node, Mapping) else None
         target = (
             {**resource, "spec": (node or {}).get("spec") or {}} if isinstance(node, Mapping) else resource
         )
-    verdict = celrules.run(rule.validation.cel, vpol.activation_for(target, given, resource))
+    verdict = celrules.run(
+        rule.validation.cel, celcontext.activation_for(target, given.namespaces, given.operation, resource)
+    )
     message = (
         rule.validation.message if verdict.status == "fail" and rule.validation.message else verdict.message
     )
