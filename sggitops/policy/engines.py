@@ -26,6 +26,7 @@ from sggitops.policy.cel import Lookups
 from sggitops.policy.celrules import CelPolicyError
 from sggitops.policy.kyverno import KyvernoPolicy, PolicyException, evaluate_many
 from sggitops.policy.kyverno.match import MatchInput
+from sggitops.policy.kyverno.mutation import apply_mutations
 from sggitops.policy.rego import gatekeeper
 from sggitops.policy.rego.errors import RegoError
 from sggitops.policy.results import RuleResult
@@ -72,6 +73,10 @@ class Engine(Protocol):
 
     def load(self, obj: Mapping[str, Any]) -> Any: ...
 
+    def mutate(
+        self, units: Sequence[Any], resources: Sequence[Mapping[str, Any]], given: EvalInput
+    ) -> list[Mapping[str, Any]]: ...
+
     def evaluate(
         self, units: Sequence[Any], resources: Sequence[Mapping[str, Any]], given: EvalInput
     ) -> list[RuleResult]: ...
@@ -92,8 +97,29 @@ def _memo(obj: Mapping[str, Any], build: Any) -> Any:
     return _COMPILED[key]
 
 
+class _Validating:
+    """Engines without mutations leave objects as they are."""
+
+    def mutate(
+        self, units: Sequence[Any], resources: Sequence[Mapping[str, Any]], given: EvalInput
+    ) -> list[Mapping[str, Any]]:
+        return list(resources)
+
+
 class KyvernoClassic:
     name = "kyverno"
+
+    def mutate(
+        self, units: Sequence[Any], resources: Sequence[Mapping[str, Any]], given: EvalInput
+    ) -> list[Mapping[str, Any]]:
+        """Mutate rules applied first, as admission does (so validation sees defaulted fields)."""
+        policies = [
+            u for u in units if isinstance(u, KyvernoPolicy) and any(r.kind == "mutate" for r in u.rules)
+        ]
+        if not policies:
+            return list(resources)
+        exceptions = [u for u in units if isinstance(u, PolicyException)]
+        return [apply_mutations(policies, r, given.match, exceptions)[0] for r in resources]
 
     def claims(self, obj: Mapping[str, Any]) -> bool:
         return _group(obj) == "kyverno.io" and obj.get("kind") in (
@@ -122,7 +148,7 @@ class KyvernoClassic:
         )
 
 
-class KyvernoCel:
+class KyvernoCel(_Validating):
     name = "kyverno-cel"
 
     def claims(self, obj: Mapping[str, Any]) -> bool:
@@ -145,7 +171,7 @@ class KyvernoCel:
         return vpol.evaluate(policies, resources, given.match, exceptions=exceptions, lookups=lookups)
 
 
-class KubernetesVap:
+class KubernetesVap(_Validating):
     name = "kubernetes-vap"
 
     def claims(self, obj: Mapping[str, Any]) -> bool:
@@ -167,7 +193,7 @@ class KubernetesVap:
         return vap.evaluate(policies, bindings, resources, given.match, given.objects)
 
 
-class Gatekeeper:
+class Gatekeeper(_Validating):
     name = "gatekeeper"
 
     def __init__(self) -> None:
@@ -227,6 +253,11 @@ class PolicySet:
         return any(self.units.values())
 
     def evaluate(self, resources: Sequence[Mapping[str, Any]], given: EvalInput) -> list[RuleResult]:
+        """Every engine's mutations first (in registry order), then every engine's validation."""
+        for engine in ENGINES:
+            units = self.units.get(engine.name)
+            if units:
+                resources = engine.mutate(units, resources, given)
         out: list[RuleResult] = []
         for engine in ENGINES:
             units = self.units.get(engine.name)

@@ -19,6 +19,9 @@ from typing import Any
 from sggitops.errors import InputError, Location
 from sggitops.policy import engines, vpol
 from sggitops.policy.kyverno import KyvernoPolicy, KyvernoPolicyError, PolicyException, evaluate_many
+from sggitops.policy.kyverno.match import MatchInput
+from sggitops.policy.kyverno.mutation import apply_mutations
+from sggitops.policy.kyverno_suite_mutate import find_resource, other_rule_actual
 from sggitops.policy.results import Outcome, RuleResult, SuiteCase
 from sggitops.yamlio import load_all, to_plain
 
@@ -47,6 +50,7 @@ class _Loaded:
     namespaces: dict[str, dict[str, Any]] = field(default_factory=dict)
     operations: dict[tuple[str, str], str] = field(default_factory=dict)  # (ns, name) -> operation
     operation: str = "CREATE"
+    base: Path = Path()
 
 
 def run_kyverno_test(path: Path, *, root: Path | None = None) -> list[SuiteCase]:
@@ -97,7 +101,7 @@ def _files(entries: Any, base: Path) -> Iterable[Path]:
 
 
 def _load(test: Mapping[str, Any], base: Path) -> _Loaded:
-    loaded = _Loaded()
+    loaded = _Loaded(base=base)
     for file in _files(test.get("policies"), base):
         for doc in _read_docs(file):
             _add_policy(loaded, doc, str(file))
@@ -183,8 +187,14 @@ def _run(loaded: _Loaded) -> list[RuleResult]:
         operation = loaded.operations.get(key) or loaded.operations.get(("", key[1])) or loaded.operation
         by_operation[operation].append(resource)
     policies = list({id(p): p for p in loaded.policies.values()}.values())
+    mutating = [p for p in policies if any(r.kind == "mutate" for r in p.rules)]
     results: list[RuleResult] = []
     for operation, resources in sorted(by_operation.items()):
+        if mutating:  # admission mutates before it validates
+            matching = MatchInput(loaded.namespaces, operation)
+            resources = [
+                dict(apply_mutations(mutating, r, matching, loaded.exceptions)[0]) for r in resources
+            ]
         results.extend(
             evaluate_many(
                 policies,
@@ -233,10 +243,7 @@ def _actual(
     namespace: str,
     name: str,
 ) -> str:
-    if any(
-        expected.get(k)
-        for k in ("patchedResource", "patchedResources", "generatedResource", "cloneSourceResource")
-    ):
+    if expected.get("cloneSourceResource"):
         return Outcome.UNSUPPORTED.value
     if policy_name in loaded.broken:
         return Outcome.ERROR.value
@@ -250,6 +257,13 @@ def _actual(
         return NO_MATCH
     rule_names = {rule_name, f"autogen-{rule_name}", f"autogen-cronjob-{rule_name}"}
     rules = [r for r in policy.rules if r.name in rule_names]
+    if any(r.kind in ("mutate", "generate") for r in rules):
+        policies = list({id(p): p for p in loaded.policies.values()}.values())
+        resource = find_resource(loaded.resources, kind, namespace, name)
+        given = MatchInput(loaded.namespaces, loaded.operation)
+        return other_rule_actual(
+            expected, rules, policy, policies, resource, loaded.base, given, loaded.exceptions
+        )
     if any(r.kind != "validate" for r in rules):
         return Outcome.UNSUPPORTED.value
     found = [

@@ -87,6 +87,8 @@ class Rule:
     validation: Validation | None
     unsupported: str = ""  # the feature that makes this rule unsupported, when set
     cel_preconditions: CelRules | None = None
+    mutation: Mapping[str, Any] | None = None  # the raw `mutate` block
+    generation: Mapping[str, Any] | None = None  # the raw `generate` block
 
 
 @dataclass
@@ -179,6 +181,12 @@ def _compile_rule(raw: Mapping[str, Any], origin: str, queries: Queries) -> Rule
         rule.unsupported = str(err)
     if kind == "verifyImages":
         rule.unsupported = "verifyImages"
+    if kind == "mutate":
+        rule.mutation = raw["mutate"]
+        if raw["mutate"].get("targets") or raw["mutate"].get("mutateExistingOnPolicyUpdate"):
+            rule.unsupported = "mutate.targets (mutate existing resources)"
+    if kind == "generate":
+        rule.generation = raw["generate"]
     return rule
 
 
