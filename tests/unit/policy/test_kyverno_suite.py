@@ -120,8 +120,8 @@ def test_inline_suite_is_scored_strictly(tmp_path: Path) -> None:
         ("check-team", "Deployment/deploy", "fail", "fail", "match"),
         # the namespaceSelector excludes dev: Kyverno's CLI would call this a pass, strict scoring does not
         ("check-team", "Pod/dev-pod", "pass", "no-match", "mismatch"),
-        # a mutate rule cannot be checked by this engine
-        ("add-label", "Pod/good", "pass", "unsupported", "unsupported"),
+        # the mutate rule applies (it adds a label the Pod lacks)
+        ("add-label", "Pod/good", "pass", "pass", "match"),
         ("check-team", "Pod/bad", "pass", "fail", "mismatch"),
     ]
     assert {c.suite for c in cases} == {"require-team/.kyverno-test/kyverno-test.yaml"}
