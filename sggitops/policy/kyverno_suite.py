@@ -273,7 +273,7 @@ def _actual(
         and r.rule in rule_names
         and r.resource.name == name
         and (not kind or r.resource.kind == kind)
-        and (not namespace or r.resource.namespace == namespace)
+        and _same_namespace(namespace, r.resource.namespace)
     ]
     if not found:
         return NO_MATCH
@@ -306,9 +306,15 @@ def _cel_actual(
         and r.policy == policy_name
         and r.resource.name == name
         and (not kind or r.resource.kind == kind)
-        and (not namespace or r.resource.namespace == namespace)
+        and _same_namespace(namespace, r.resource.namespace)
     ]
     if not found:
         return NO_MATCH
     want = str(expected.get("result") or expected.get("status") or "").lower()
     return next((o for o in found if o != want), found[0])
+
+
+def _same_namespace(expected: str, actual: str) -> bool:
+    """Kyverno's CLI names resources without a namespace (cluster-scoped ones, or namespaced ones that do
+    not set it) as `default/<name>` in results: both spellings select them."""
+    return not expected or expected == actual or (not actual and expected == "default")
