@@ -37,13 +37,11 @@ from typing import Any
 
 from sggitops.checks.cache import FindingsCache, findings_key
 from sggitops.checks.context import RepoContext
-from sggitops.errors import InputError
 from sggitops.findings import Finding, Severity
+from sggitops.policy import engines
 from sggitops.policy.budget import ENGINE_FAILED
 from sggitops.policy.results import Outcome, RuleResult
 from sggitops.resource import ResourceId
-
-POLICY_KINDS = {"ClusterPolicy", "Policy", "PolicyException", "ConstraintTemplate"}
 
 
 def _today(ctx: RepoContext) -> dt.date:
@@ -95,29 +93,6 @@ def _cluster_key(ctx: RepoContext, cluster: str, roots: list[str], rules: Any, s
     )
 
 
-_KYVERNO: dict[str, Any] = {}
-_TEMPLATES: list[Any] = []
-
-
-def _kyverno_policy(obj: Mapping[str, Any]) -> Any:
-    """A compiled Kyverno policy, memoised by content (every cluster shares the same sets)."""
-    from sggitops.policy import kyverno
-
-    digest = findings_key(obj)
-    if digest not in _KYVERNO:
-        _KYVERNO[digest] = kyverno.KyvernoPolicy.from_manifest(obj)
-    return _KYVERNO[digest]
-
-
-def _template_cache() -> Any:
-    """One Gatekeeper template cache per process: templates compile once for the whole fleet."""
-    from sggitops.policy.rego.gatekeeper import TemplateCache
-
-    if not _TEMPLATES:
-        _TEMPLATES.append(TemplateCache())
-    return _TEMPLATES[0]
-
-
 def _where(ctx: RepoContext, placed_root: str, rid: ResourceId) -> tuple[str, int, int]:
     if placed_root.startswith("app:"):
         return (placed_root[4:], 1, 1)
@@ -127,57 +102,68 @@ def _where(ctx: RepoContext, placed_root: str, rid: ResourceId) -> tuple[str, in
 def _evaluate_cluster(
     ctx: RepoContext, cluster: str, placed: list[tuple[str, dict[str, Any]]]
 ) -> Iterator[Finding]:
-    from sggitops.policy import kyverno
-    from sggitops.policy.rego import gatekeeper
-
     root_of = {ResourceId.of(obj): root for root, obj in reversed(placed)}
     objects = [obj for _r, obj in placed]
     namespaces = {
         str(o["metadata"]["name"]): o for o in objects if o.get("kind") == "Namespace" and o.get("metadata")
     }
-    policies, exceptions, templates, constraints = [], [], [], []
+    policies = engines.PolicySet()
+    workloads: list[dict[str, Any]] = []
+    unclaimed: dict[str, list[tuple[str, ResourceId]]] = defaultdict(list)
     for root, obj in placed:
-        kind, api = str(obj.get("kind", "")), str(obj.get("apiVersion", ""))
+        engine = engines.engine_for(obj)
+        if engine is None:
+            if engines.looks_like_policy(obj):
+                unclaimed[f"{obj.get('apiVersion')}/{obj.get('kind')}"].append((root, ResourceId.of(obj)))
+            else:
+                workloads.append(obj)
+            continue
         rid = ResourceId.of(obj)
         try:
-            if api.startswith("kyverno.io/") and kind in {"ClusterPolicy", "Policy"}:
-                policies.append(_kyverno_policy(obj))
-            elif api.startswith("kyverno.io/") and kind == "PolicyException":
-                exceptions.append(kyverno.PolicyException.from_manifest(obj))
-                yield from _expired_object(ctx, cluster, root, obj, rid)
-            elif api.startswith("templates.gatekeeper.sh/") and kind == "ConstraintTemplate":
-                templates.append(gatekeeper.ConstraintTemplate.from_manifest(obj))
-            elif api.startswith("constraints.gatekeeper.sh/"):
-                constraints.append(gatekeeper.Constraint.from_manifest(obj))
-                yield from _expired_object(ctx, cluster, root, obj, rid)
-        except (InputError, ValueError, KeyError, TypeError) as err:
-            file, line, col = _where(ctx, root, rid)
-            message = err.message if isinstance(err, InputError) else str(err)
-            yield Finding(
-                file,
-                line,
-                col,
+            policies.add(engine, engine.load(obj))
+        except engines.PolicyLoadError as err:
+            yield _finding(
+                ctx,
+                cluster,
+                root,
+                rid,
                 "policy/malformed",
                 Severity.ERROR,
-                f"{rid}: {message}",
-                hint="fix the policy object",
-                cluster=cluster,
-                resource=str(rid),
+                f"{rid}: {err}",
+                "fix the policy object",
             )
-    workloads = [
-        o
-        for o in objects
-        if str(o.get("kind", "")) not in POLICY_KINDS
-        and not str(o.get("apiVersion", "")).startswith("constraints.gatekeeper.sh/")
-    ]
-    results: list[RuleResult] = []
-    if policies:
-        results.extend(
-            kyverno.evaluate_many(policies, workloads, namespaces=namespaces, exceptions=exceptions)
+            continue
+        if rid.kind == "PolicyException" or rid.group == "constraints.gatekeeper.sh":
+            yield from _expired_object(ctx, cluster, root, obj, rid)
+    for kind, where in sorted(unclaimed.items()):
+        root, rid = where[0]
+        yield _finding(
+            ctx,
+            cluster,
+            root,
+            rid,
+            "policy/unsupported",
+            Severity.WARNING,
+            f"{len(where)} {kind} object(s) (e.g. {rid}): no policy engine of sggitops evaluates this kind",
+            "it is not counted as a pass; check it with the engine itself",
         )
-    if constraints:
-        results.extend(gatekeeper.evaluate(templates, constraints, workloads, cache=_template_cache()))
-    yield from _result_findings(ctx, cluster, results, root_of)
+    if policies:
+        given = engines.EvalInput(namespaces, "CREATE", objects)
+        yield from _result_findings(ctx, cluster, policies.evaluate(workloads, given), root_of)
+
+
+def _finding(
+    ctx: RepoContext,
+    cluster: str,
+    root: str,
+    rid: ResourceId,
+    rule: str,
+    severity: Severity,
+    message: str,
+    hint: str,
+) -> Finding:
+    file, line, col = _where(ctx, root, rid)
+    return Finding(file, line, col, rule, severity, message, hint=hint, cluster=cluster, resource=str(rid))
 
 
 def _result_findings(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sggitops.errors import InputError, Location
+from sggitops.policy.cel import CelError, CelUnsupported
 from sggitops.policy.goregex import GoRegexError, compile_go
 from sggitops.policy.rego.errors import RegoError, RegoUnsupported
 from sggitops.policy.rego.gatekeeper import (
@@ -24,7 +25,7 @@ from sggitops.policy.rego.gatekeeper import (
     TemplateCache,
     build_inventory,
     build_review,
-    violations,
+    review_messages,
 )
 from sggitops.policy.rego.match import namespace_index
 from sggitops.policy.results import Outcome, SuiteCase
@@ -129,9 +130,9 @@ def _run_test(test: Mapping[str, Any], base: Path, suite: str, cache: TemplateCa
             resource = str(ResourceId.of(_reviewed_object(obj)))
             inventory = [o for p in case.get("inventory") or [] for o in _load_docs(base / str(p))]
             messages = _review(template, constraint, obj, inventory, cache)
-        except RegoUnsupported:
+        except (RegoUnsupported, CelUnsupported):
             outcome = Outcome.UNSUPPORTED.value
-        except (CaseError, RegoError, InputError, re.error, GoRegexError):
+        except (CaseError, RegoError, CelError, InputError, re.error, GoRegexError):
             outcome = Outcome.ERROR.value
         if not assertions:
             assertions = [Assertion("yes")]
@@ -160,9 +161,7 @@ def _review(
     review, reviewed = _admission_review(obj)
     if not constraint.match.matches(reviewed, namespace_index(inventory_objects)):
         return []
-    policy = cache.get(template, build_inventory(inventory_objects))
-    found = violations(policy, review, constraint.parameters)
-    return [str(v.get("msg", "")) if isinstance(v, Mapping) else str(v) for v in found]
+    return review_messages(template, constraint, review, build_inventory(inventory_objects), cache)
 
 
 def _admission_review(obj: Mapping[str, Any]) -> tuple[dict[str, Any], Mapping[str, Any]]:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sggitops.policy import celcontext, celrules
 from sggitops.policy.budget import ENGINE_FAILED, Budget
 from sggitops.policy.kyverno.match import MatchInput, metadata
 from sggitops.policy.kyverno.model import KyvernoPolicy, PolicyException, Rule
@@ -197,6 +198,14 @@ def _evaluate_rule(
     if not holds:
         return _Result("skip", "; ".join(m for m in ("preconditions not met", why) if m))
     assert rule.validation is not None
+    if rule.cel_preconditions is not None:
+        held = celrules.run(
+            rule.cel_preconditions, celcontext.activation_for(resource, given.namespaces, given.operation)
+        )
+        if held.status != "pass":
+            return _Result(held.status, held.message, held.feature)
+    if rule.validation.cel is not None:
+        return _cel_result(rule, resource, given)
     verdict: Verdict = run(rule.validation, resource, context, policy.queries, rule.name)
     text = verdict.message
     if verdict.status == "fail" and rule.validation.foreach:
@@ -248,3 +257,25 @@ def _action(policy: KyvernoPolicy, rule: Rule, resource: Mapping[str, Any]) -> s
         if any(wildcard_match(n, namespace) for n in spaces):
             return "enforce" if str(override.get("action", "")).lower() == "enforce" else "audit"
     return policy.failure_action
+
+
+def _cel_result(rule: Rule, resource: Mapping[str, Any], given: MatchInput) -> _Result:
+    """A `validate.cel` rule; autogen rules evaluate the Pod template (`object.spec` is the Pod's)."""
+    assert rule.validation is not None and rule.validation.cel is not None
+    target: Mapping[str, Any] = resource
+    if rule.origin:
+        kind = "CronJob" if rule.name.startswith("autogen-cronjob-") else "Deployment"
+        path = celcontext.CONTROLLER_PATHS[kind][1]
+        node: Any = resource
+        for key in path:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        target = (
+            {**resource, "spec": (node or {}).get("spec") or {}} if isinstance(node, Mapping) else resource
+        )
+    verdict = celrules.run(
+        rule.validation.cel, celcontext.activation_for(target, given.namespaces, given.operation, resource)
+    )
+    message = (
+        rule.validation.message if verdict.status == "fail" and rule.validation.message else verdict.message
+    )
+    return _Result(verdict.status, message, verdict.feature)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sggitops.errors import InputError, Location
+from sggitops.policy.celrules import CelPolicyError, CelRules
 from sggitops.policy.kyverno import autogen
 from sggitops.policy.kyverno.conditions import ConditionError, Conditions
 from sggitops.policy.kyverno.match import MatchBlock, MatchSpecError
@@ -22,7 +23,7 @@ POLICY_KINDS = ("ClusterPolicy", "Policy")
 POLICY_API_VERSIONS = ("kyverno.io/v1", "kyverno.io/v2beta1")
 EXCEPTION_API_VERSIONS = ("kyverno.io/v2", "kyverno.io/v2beta1", "kyverno.io/v2alpha1")
 UNSUPPORTED_CONTEXT = ("apiCall", "configMap", "imageRegistry", "globalReference")
-UNSUPPORTED_VALIDATE = ("podSecurity", "cel", "manifests", "assert")
+UNSUPPORTED_VALIDATE = ("podSecurity", "manifests", "assert")
 
 
 class KyvernoPolicyError(InputError):
@@ -60,6 +61,7 @@ class Validation:
     deny: Conditions | None = None
     foreach: list[ForEach] = field(default_factory=list)
     failure_action: str = ""
+    cel: CelRules | None = None
 
 
 @dataclass
@@ -84,6 +86,9 @@ class Rule:
     context: list[ContextEntry]
     validation: Validation | None
     unsupported: str = ""  # the feature that makes this rule unsupported, when set
+    cel_preconditions: CelRules | None = None
+    mutation: Mapping[str, Any] | None = None  # the raw `mutate` block
+    generation: Mapping[str, Any] | None = None  # the raw `generate` block
 
 
 @dataclass
@@ -163,6 +168,11 @@ def _compile_rule(raw: Mapping[str, Any], origin: str, queries: Queries) -> Rule
         context=[],
         validation=None,
     )
+    if raw.get("celPreconditions"):
+        try:
+            rule.cel_preconditions = CelRules.parse(None, None, raw["celPreconditions"])
+        except CelPolicyError as err:
+            raise ValueError(f"rule {name}: {err}") from None
     try:
         rule.context = _context(raw.get("context"))
         if kind == "validate":
@@ -171,6 +181,12 @@ def _compile_rule(raw: Mapping[str, Any], origin: str, queries: Queries) -> Rule
         rule.unsupported = str(err)
     if kind == "verifyImages":
         rule.unsupported = "verifyImages"
+    if kind == "mutate":
+        rule.mutation = raw["mutate"]
+        if raw["mutate"].get("targets") or raw["mutate"].get("mutateExistingOnPolicyUpdate"):
+            rule.unsupported = "mutate.targets (mutate existing resources)"
+    if kind == "generate":
+        rule.generation = raw["generate"]
     return rule
 
 
@@ -219,9 +235,22 @@ def _validation(raw: Any) -> Validation:
         out.deny = Conditions.parse(deny.get("conditions"))
     for item in raw.get("foreach") or []:
         out.foreach.append(_foreach(item))
-    if out.pattern is None and not out.any_patterns and out.deny is None and not out.foreach:
-        raise ValueError("validate needs pattern, anyPattern, deny or foreach")
+    if raw.get("cel") is not None:
+        out.cel = _cel(raw["cel"])
+    if out.pattern is None and not out.any_patterns and out.deny is None and not out.foreach and not out.cel:
+        raise ValueError("validate needs pattern, anyPattern, deny, foreach or cel")
     return out
+
+
+def _cel(raw: Any) -> CelRules:
+    if not isinstance(raw, Mapping):
+        raise ValueError("validate.cel must be a mapping")
+    if raw.get("paramKind") or raw.get("paramRef"):
+        raise PatternUnsupported("validate.cel.paramRef")
+    try:
+        return CelRules.parse(raw.get("expressions"), raw.get("variables"), None)
+    except CelPolicyError as err:
+        raise ValueError(str(err)) from None
 
 
 def _foreach(raw: Any) -> ForEach:

@@ -16,6 +16,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sggitops.policy.cel import CelError, CelUnsupported
+from sggitops.policy.celrules import CelPolicyError, CelRules
+from sggitops.policy.gatekeeper_cel import cel_violations, parse_code
 from sggitops.policy.rego.engine import UNDEFINED, CompiledPolicy
 from sggitops.policy.rego.errors import RegoError, RegoUnsupported
 from sggitops.policy.rego.match import Match, MatchError, namespace_index
@@ -56,6 +59,7 @@ class ConstraintTemplate:
     libs: tuple[str, ...] = ()
     version: str = "v0"
     unsupported: str = ""  # e.g. "K8sNativeValidation (CEL)" when there is no Rego
+    cel: CelRules | None = None  # K8sNativeValidation code, used instead of the Rego when present
 
     @classmethod
     def from_manifest(cls, obj: Mapping[str, Any]) -> ConstraintTemplate:
@@ -71,15 +75,20 @@ class ConstraintTemplate:
         if target is None:
             raise ManifestError(f"ConstraintTemplate {name!r} has no target {TARGET}")
         engines = [c for c in target.get("code") or [] if isinstance(c, Mapping)]
+        try:
+            cel = parse_code(engines, where=f"ConstraintTemplate {name}: ")
+        except CelPolicyError as err:
+            raise ManifestError(str(err)) from None
         rego_code = next((c for c in engines if c.get("engine") == "Rego"), None)
-        if rego_code is not None:
-            source = rego_code.get("source") or {}
+        if rego_code is not None or cel is not None:
+            source = (rego_code or {}).get("source") or {}
             return cls(
                 name=name,
                 kind=kind,
                 rego=str(source.get("rego") or ""),
                 libs=tuple(str(x) for x in source.get("libs") or []),
                 version=str(source.get("version") or "v0"),
+                cel=cel,
             )
         if target.get("rego"):
             return cls(
@@ -293,15 +302,32 @@ def _review_one(
     if template is None:
         return [result(Outcome.ERROR, f"no ConstraintTemplate defines the kind {constraint.kind}")]
     try:
-        policy = cache.get(template, inventory)
-        found = violations(policy, build_review(obj), constraint.parameters)
+        found = review_messages(template, constraint, build_review(obj), inventory, cache)
     except RegoUnsupported as err:
         return [result(Outcome.UNSUPPORTED, str(err), err.feature)]
+    except CelUnsupported as err:
+        return [result(Outcome.UNSUPPORTED, str(err), str(err))]
     except RegoError as err:  # RegoEngineFailed carries feature "engine-failed" (crash, hang, budget)
         return [result(Outcome.ERROR, str(err), getattr(err, "feature", ""))]
+    except CelError as err:
+        return [result(Outcome.ERROR, str(err))]
     if not found:
         return [result(Outcome.PASS)]
-    return [result(Outcome.FAIL, _message(v)) for v in found]
+    return [result(Outcome.FAIL, m) for m in found]
+
+
+def review_messages(
+    template: ConstraintTemplate,
+    constraint: Constraint,
+    review: Mapping[str, Any],
+    inventory: Mapping[str, Any],
+    cache: TemplateCache,
+) -> list[str]:
+    """Violation messages for one review: the template's CEL when it has some (as Gatekeeper), else Rego."""
+    if template.cel is not None:
+        return cel_violations(template.cel, review, constraint.parameters)
+    policy = cache.get(template, inventory)
+    return [_message(v) for v in violations(policy, review, constraint.parameters)]
 
 
 def _message(violation: Any) -> str:

@@ -82,21 +82,47 @@ def test_synthetic_suite_scored_strictly(tmp_path: Path) -> None:
     assert cases[0].policy == "K8sNeedLabel/need-team" and cases[0].resource == "ConfigMap/d/c"
 
 
-def test_unsupported_template_counts_apart(tmp_path: Path) -> None:
-    cel = (
-        TEMPLATE.split("    rego: |")[0]
-        + "    code:\n    - engine: K8sNativeValidation\n      source: {validations: []}\n"
-    )
+CEL_CODE = """    code:
+    - engine: K8sNativeValidation
+      source:
+        validations:
+        - expression: '{expression}'
+          messageExpression: '"missing label " + variables.params.key'
+    - engine: Rego
+      source:
+        rego: |
+          package k8sneedlabel
+          violation[{{"msg": "the Rego ran"}}] {{ true }}
+"""
+
+
+def _cel_suite(tmp_path: Path, expression: str) -> list[tuple[str, str, str]]:
+    template = TEMPLATE.split("    rego: |")[0] + CEL_CODE.format(expression=expression)
     for name, text in {
-        "template.yaml": cel,
+        "template.yaml": template,
         "constraint.yaml": CONSTRAINT,
         "suite.yaml": SUITE,
         "ok.yaml": cm("{team: a}"),
         "bad.yaml": cm("{}"),
     }.items():
         (tmp_path / name).write_text(text)
-    statuses = Counter(c.status for c in run_gator_suites(tmp_path))
-    assert statuses["unsupported"] == 4 and statuses["match"] == 0
+    return [(c.rule, c.actual, c.status) for c in run_gator_suites(tmp_path)]
+
+
+def test_template_cel_code_is_used_instead_of_rego(tmp_path: Path) -> None:
+    """Gatekeeper runs a template's K8sNativeValidation CEL when present: the Rego here always
+    violates with another message, so these matches prove the CEL path ran."""
+    got = _cel_suite(tmp_path, "variables.params.key in variables.anyObject.metadata.?labels.orValue({})")
+    assert got[:3] == [
+        ("t/ok", "violations=no", "match"),
+        ("t/bad", "violations=1 message=~missing label team", "match"),
+        ("t/bad", "violations=yes", "match"),
+    ]
+
+
+def test_template_cel_with_live_lookup_is_unsupported(tmp_path: Path) -> None:
+    got = _cel_suite(tmp_path, 'http.Get("https://example.com").ok')
+    assert [status for _r, _a, status in got[:4]] == ["unsupported"] * 4
 
 
 def test_gatekeeper_library_general_at_least_95_percent(reference: Path) -> None:

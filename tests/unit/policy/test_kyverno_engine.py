@@ -391,7 +391,7 @@ def test_policy_exception_turns_a_result_into_skip() -> None:
     ("validate", "feature"),
     [
         ({"podSecurity": {"level": "restricted", "version": "latest"}}, "validate.podSecurity"),
-        ({"cel": {"expressions": [{"expression": "true"}]}}, "validate.cel"),
+        ({"cel": {"expressions": [{"expression": "http.Get('https://x').ok"}]}}, "http.*"),
         ({"pattern": {"metadata": {"+(labels)": {"a": "b"}}}}, "add-if-not-present"),
     ],
 )

@@ -120,8 +120,8 @@ def test_inline_suite_is_scored_strictly(tmp_path: Path) -> None:
         ("check-team", "Deployment/deploy", "fail", "fail", "match"),
         # the namespaceSelector excludes dev: Kyverno's CLI would call this a pass, strict scoring does not
         ("check-team", "Pod/dev-pod", "pass", "no-match", "mismatch"),
-        # a mutate rule cannot be checked by this engine
-        ("add-label", "Pod/good", "pass", "unsupported", "unsupported"),
+        # the mutate rule applies (it adds a label the Pod lacks)
+        ("add-label", "Pod/good", "pass", "pass", "match"),
         ("check-team", "Pod/bad", "pass", "fail", "mismatch"),
     ]
     assert {c.suite for c in cases} == {"require-team/.kyverno-test/kyverno-test.yaml"}
@@ -173,3 +173,53 @@ def test_reference_suites_match_at_least_99_percent(reference: Path) -> None:
     unsupported = {c.suite.split("/.kyverno-test")[0] for c in cases if c.status == "unsupported"}
     # podSecurity subrules, mutate (patchedResource) and generate (generatedResource) expectations only
     assert all(("subrule" in s) or ("add-" in s) for s in unsupported), unsupported
+
+
+CLUSTER_POLICY = """\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: ns-owner}
+spec:
+  rules:
+  - name: owner
+    match: {any: [{resources: {kinds: [Namespace]}}]}
+    validate:
+      message: owner label required
+      pattern: {metadata: {labels: {owner: "?*"}}}
+"""
+
+
+def test_default_namespace_names_a_cluster_scoped_resource(tmp_path: Path) -> None:
+    """Kyverno test results may write `default/<name>` for a resource without a namespace."""
+    (tmp_path / "policy.yaml").write_text(CLUSTER_POLICY)
+    (tmp_path / "resources.yaml").write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: team, labels: {owner: a}}\n"
+    )
+    (tmp_path / "kyverno-test.yaml").write_text(
+        "policies: [policy.yaml]\nresources: [resources.yaml]\nresults:\n"
+        "- {policy: ns-owner, rule: owner, kind: Namespace, resources: [default/team], result: pass}\n"
+    )
+    [case] = run_kyverno_suites(tmp_path)
+    assert (case.actual, case.status) == ("pass", "match")
+
+
+PATCHED = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: good, namespace: shop, labels: {team: a, x: y}}
+spec: {containers: [{name: c, image: x}]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("patched", "status"), [(PATCHED, "match"), (PATCHED.replace("x: y", "x: z"), "mismatch")]
+)
+def test_patched_resource_is_compared(tmp_path: Path, patched: str, status: str) -> None:
+    test = TEST.split("results:")[0] + (
+        "results:\n- {policy: require-team, rule: add-label, kind: Pod, resources: [good], "
+        "patchedResource: patched.yaml, result: pass}\n"
+    )
+    path = write_suite(tmp_path, test)
+    (path.parent / "patched.yaml").write_text(patched)
+    [case] = run_kyverno_suites(tmp_path)
+    assert case.status == status

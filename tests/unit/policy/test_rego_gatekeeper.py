@@ -177,10 +177,18 @@ def test_unsupported_features_are_named(rego: str, feature: str) -> None:
     assert result.feature == feature
 
 
-def test_cel_only_template_is_unsupported() -> None:
-    tmpl = template("", "Cel", code=[{"engine": "K8sNativeValidation", "source": {"validations": []}}])
+def test_cel_only_template_is_evaluated_by_cel() -> None:
+    check = {"expression": "variables.anyObject.kind != 'Pod'", "message": "no pods"}
+    tmpl = template("", "Cel", code=[{"engine": "K8sNativeValidation", "source": {"validations": [check]}}])
     (result,) = evaluate([tmpl], [constraint("Cel")], [pod("a", "x")])
-    assert result.outcome is Outcome.UNSUPPORTED and "K8sNativeValidation" in result.feature
+    assert (result.outcome, result.message) == (Outcome.FAIL, "no pods")
+
+
+def test_cel_template_with_live_lookup_is_unsupported() -> None:
+    check = {"expression": "http.Get('https://x').ok"}
+    tmpl = template("", "Cel", code=[{"engine": "K8sNativeValidation", "source": {"validations": [check]}}])
+    (result,) = evaluate([tmpl], [constraint("Cel")], [pod("a", "x")])
+    assert result.outcome is Outcome.UNSUPPORTED and "http" in result.feature
 
 
 def test_code_rego_v1_is_used_as_is() -> None:

@@ -1,0 +1,183 @@
+"""The CEL core shared by every CEL policy type: matchConditions, variables, validations.
+
+Kyverno ValidatingPolicy, ClusterPolicy `validate.cel`, Kubernetes ValidatingAdmissionPolicy and
+Gatekeeper `K8sNativeValidation` all evaluate the same way (Kubernetes' admission CEL): every
+matchCondition must be true (else the policy does not apply: `skip`), variables are evaluated in
+order and read as `variables.<name>`, and each validation must be `true` (`false` fails with its
+message or messageExpression; an error or a non-boolean value is an `error`, fail closed). An
+expression that needs a live lookup makes the result `unsupported`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sggitops.policy.cel import CelError, CelUnsupported, Lookups, Program, compile_expression, evaluate
+
+
+class CelPolicyError(ValueError):
+    """A CEL block is malformed or an expression does not compile."""
+
+
+@dataclass(frozen=True)
+class Validation:
+    expression: Program
+    message: str = ""
+    message_expression: Program | None = None
+
+
+@dataclass(frozen=True)
+class CelRules:
+    """A compiled CEL block: conditions, variables and validations."""
+
+    conditions: tuple[tuple[str, Program], ...] = ()
+    variables: tuple[tuple[str, Program], ...] = ()
+    validations: tuple[Validation, ...] = ()
+
+    @classmethod
+    def parse(
+        cls, validations: Any, variables: Any = None, conditions: Any = None, *, where: str = ""
+    ) -> CelRules:
+        return cls(
+            tuple(_named(conditions, "matchConditions", where)),
+            tuple(_named(variables, "variables", where)),
+            tuple(_validation(v, where) for v in _items(validations, "validations", where)),
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str  # pass | fail | skip | error | unsupported
+    message: str = ""
+    feature: str = ""
+    failed: tuple[str, ...] = field(default=())
+
+
+def _items(raw: Any, what: str, where: str) -> list[Mapping[str, Any]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(i, Mapping) for i in raw):
+        raise CelPolicyError(f"{where}{what} must be a list of objects")
+    return raw
+
+
+def _compile(source: Any, where: str) -> Program:
+    if not isinstance(source, str) or not source.strip():
+        raise CelPolicyError(f"{where}an expression must be a non-empty string")
+    try:
+        return compile_expression(source)
+    except CelError as err:
+        raise CelPolicyError(f"{where}{err} in {source.strip()!r}") from None
+
+
+def _named(raw: Any, what: str, where: str) -> list[tuple[str, Program]]:
+    return [
+        (str(i.get("name") or ""), _compile(i.get("expression"), where)) for i in _items(raw, what, where)
+    ]
+
+
+def _validation(raw: Mapping[str, Any], where: str) -> Validation:
+    expression = _compile(raw.get("expression"), where)
+    message_expression = raw.get("messageExpression")
+    return Validation(
+        expression,
+        str(raw.get("message") or ""),
+        _compile(message_expression, where) if message_expression else None,
+    )
+
+
+def run(
+    rules: CelRules,
+    activation: dict[str, Any],
+    lookups: Lookups | None = None,
+    *,
+    preset: Mapping[str, Any] | None = None,
+) -> Verdict:
+    """Evaluate `rules` with `activation` (object, oldObject, request, namespaceObject, params...);
+    `preset` variables are defined before the rules' own (Gatekeeper's `anyObject`, `params`)."""
+    try:
+        return _run(rules, activation, lookups, dict(preset or {}))
+    except CelUnsupported as err:
+        return Verdict("unsupported", str(err), feature=str(err))
+
+
+def _run(
+    rules: CelRules, activation: dict[str, Any], lookups: Lookups | None, values: dict[str, Any]
+) -> Verdict:
+    scope = {**activation, "variables": values}
+    for name, program in rules.conditions:
+        try:
+            held = evaluate(program, scope, lookups)
+        except CelUnsupported:
+            raise
+        except CelError as err:
+            return Verdict("error", f"matchCondition {name}: {err}")
+        if held is not True:
+            return Verdict("skip", f"matchCondition {name} is false")
+    for name, program in rules.variables:
+        try:
+            values[name] = evaluate(program, scope, lookups)
+        except CelUnsupported:
+            raise
+        except CelError:
+            continue  # an erroring variable errors only where it is read
+    failed: list[str] = []
+    for validation in rules.validations:
+        try:
+            result = evaluate(validation.expression, scope, lookups)
+        except CelUnsupported:
+            raise
+        except CelError as err:
+            return Verdict("error", f"{err} evaluating {validation.expression.source.strip()!r}")
+        if result is False:
+            failed.append(_message(validation, scope, lookups))
+        elif result is not True:
+            return Verdict("error", f"{validation.expression.source.strip()!r} is not a boolean")
+    if failed:
+        return Verdict("fail", "; ".join(failed), failed=tuple(failed))
+    return Verdict("pass")
+
+
+def _message(validation: Validation, scope: Mapping[str, Any], lookups: Lookups | None) -> str:
+    if validation.message_expression is not None:
+        try:
+            text = evaluate(validation.message_expression, scope, lookups)
+        except CelError:
+            text = None
+        if isinstance(text, str) and text.strip():
+            return text.strip()
+    if validation.message:
+        return validation.message.strip()
+    return f"failed expression: {validation.expression.source.strip()}"
+
+
+def request(obj: Mapping[str, Any], operation: str, old: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The admission `request` variable for an object."""
+    meta = obj.get("metadata") or {}
+    api = str(obj.get("apiVersion") or "")
+    group, _, version = api.rpartition("/")
+    return {
+        "operation": operation,
+        "kind": {"group": group, "version": version, "kind": str(obj.get("kind") or "")},
+        "name": str(meta.get("name") or ""),
+        "namespace": str(meta.get("namespace") or ""),
+        "object": obj,
+        "oldObject": old,
+        "userInfo": {"username": "", "groups": []},
+        "dryRun": False,
+    }
+
+
+def pod_view(obj: Mapping[str, Any], path: Sequence[str]) -> dict[str, Any] | None:
+    """The Pod a controller's template describes (what Kyverno's autogen evaluates), or None."""
+    node: Any = obj
+    for key in path:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    if not isinstance(node, Mapping):
+        return None
+    view: dict[str, Any] = {"apiVersion": "v1", "kind": "Pod", "spec": node.get("spec") or {}}
+    if "metadata" in node:
+        view["metadata"] = node["metadata"]
+    return view
