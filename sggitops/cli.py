@@ -274,6 +274,12 @@ class _Progress:
     "--kubernetes-version", metavar="1.XX", help="Kubernetes version for repos without platform.yaml."
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write the render cache.")
+@click.option(
+    "--helm",
+    "helm_bin",
+    metavar="PATH",
+    help="A helm binary for Big Bang renders (default: helm, else helm-python-sdk).",
+)
 @guarded
 def validate(
     ctx: Context,
@@ -289,6 +295,7 @@ def validate(
     schema_dirs: tuple[str, ...],
     kubernetes_version: str | None,
     no_cache: bool,
+    helm_bin: str | None,
 ) -> None:
     """Render every overlay and run every check; report findings (exit 1 on errors)."""
     from sggitops import __version__
@@ -309,6 +316,7 @@ def validate(
         schema_dirs=schema_dirs,
         use_cache=not no_cache,
         kubernetes_version=kubernetes_version,
+        helm=helm_bin,
     )
     with _Progress(ctx) as progress:
         result = Validator(ctx.root, options, progress=progress).run()

@@ -58,6 +58,7 @@ RULES: dict[str, str] = {
     "drift/stale": "a generated file as last written, but platform.yaml changed since (run sggitops generate)",
     "drift/lock": "the lock file .sggitops/lock.yaml is corrupt",
     "secrets/plaintext": "an unencrypted Secret (SOPS-encrypted files are fine)",
+    "bigbang/render": "Big Bang's chart at the cluster's tag refuses its values at template time, or cannot be rendered",
 }
 
 
