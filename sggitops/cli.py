@@ -383,9 +383,25 @@ def policy_test(ctx: Context, directory: Path, output: str) -> None:
     show_default=True,
     help="Size cap of the markdown report (GitLab notes hold about 1 MB).",
 )
+@click.option(
+    "--bigbang-repo",
+    envvar="SGGITOPS_BIGBANG_REPO",
+    metavar="URL-or-PATH",
+    help="Big Bang git repo or local mirror for the Big Bang packages table (env SGGITOPS_BIGBANG_REPO).",
+)
+@click.option(
+    "--helm", "helm_bin", metavar="PATH", help="A helm binary (default: helm, else helm-python-sdk)."
+)
 @guarded
 def diff(
-    ctx: Context, base: str, head: str | None, outputs: tuple[str, ...], jobs: int | None, max_bytes: int
+    ctx: Context,
+    base: str,
+    head: str | None,
+    outputs: tuple[str, ...],
+    jobs: int | None,
+    max_bytes: int,
+    bigbang_repo: str | None,
+    helm_bin: str | None,
 ) -> None:
     """Rendered per-cluster, per-resource diff between two git refs (Secret values redacted)."""
     import os
@@ -403,6 +419,8 @@ def diff(
         head,
         cache_dir=ctx.root.resolve() / ".sggitops-cache",
         jobs=jobs or (os.cpu_count() or 2),
+        bigbang_repo=bigbang_repo,
+        helm=helm_bin,
     )
     for name, out in targets:
         text = formats[name](result)

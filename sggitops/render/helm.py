@@ -77,6 +77,7 @@ class HelmJob:
     name: str
     namespace: str
     kube_version: str = ""
+    salt: str = ""  # a distinct cache key for the same render (a second render, to spot randomness)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ def job_key(helm: Helm, job: HelmJob) -> str:
         job.name,
         job.namespace,
         job.kube_version,
+        job.salt,
     ):
         h.update(part.encode())
         h.update(b"\n")
