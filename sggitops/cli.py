@@ -482,6 +482,9 @@ def bump() -> None:
     "--commit", is_flag=True, help="Commit on a new branch sggitops/bump-bigbang-<version>[-<scope>]."
 )
 @click.option("--push", is_flag=True, help="With --commit: push that branch to origin.")
+@click.option(
+    "--helm", "helm_bin", metavar="PATH", help="A helm binary (default: helm, else helm-python-sdk)."
+)
 @guarded
 def bump_bigbang(
     ctx: Context,
@@ -494,6 +497,7 @@ def bump_bigbang(
     force: bool,
     commit: bool,
     push: bool,
+    helm_bin: str | None,
 ) -> None:
     """Pin Big Bang VERSION for the fleet, environments or clusters; migrate values; regenerate; show the diff."""
     from sggitops.bump.bump import apply_bump, plan_bump
@@ -526,7 +530,7 @@ def bump_bigbang(
     if not planned.changed:
         ctx.info(f"nothing to do: the scope already runs Big Bang {version}")
         return
-    result = apply_bump(ctx.root, planned, force=force)
+    result = apply_bump(ctx.root, planned, force=force, helm=helm_bin)
     for warning in result.warnings:
         ctx.error(f"warning: {warning}")
     if result.schema_errors:

@@ -36,10 +36,11 @@ from sggitops.errors import InputError
 from sggitops.render.helm import HelmJob, HelmRenderer, HelmUnavailable, find_helm
 
 SECRET_KEY = re.compile(
-    r"(passw|secret|token|credential|private.?key|api.?key|access.?key|\bkey\b|key$|cert|\.pem|salt|"
-    r"license|dockerconfig|auth)",
+    r"(passw|secret|token|credential|private.?key|api.?key|access.?key|^key$|[_-]key$|(?-i:[a-z]Key$)|cert|"
+    r"\.pem$|\.crt$|salt|license|dockerconfig|^auth$|htpasswd)",
     re.IGNORECASE,
 )
+"""A values key segment that names a credential (redacted however its value looks)."""
 MIN_SECRET = 4  # shorter strings (true, 443) are not treated as secrets
 MAX_ROWS_VALUES = 25  # value lines shown per package in text and markdown (json has them all)
 Sides = tuple[Mapping[str, Sequence[Mapping[str, Any]]], Mapping[str, Sequence[Mapping[str, Any]]]]
@@ -138,10 +139,15 @@ def is_secret_value(key: str, value: Any, secrets: set[str]) -> bool:
     """A value to redact: its key looks like a credential, or it holds a known Secret string."""
     if value is MISSING:
         return False
-    if SECRET_KEY.search(key.rpartition(".")[2]) or SECRET_KEY.search(key):
+    if any(SECRET_KEY.search(part.strip('"')) for part in _segments(key)):
         return True
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return any(s in text for s in secrets)
+
+
+def _segments(key: str) -> list[str]:
+    """`a."b.c".d[0]` -> [a, b.c, d]."""
+    return [p for p in re.findall(r'"(?:[^"\\]|\\.)*"|[^.\[\]]+', key) if not p.isdigit()]
 
 
 def redact_change(change: ValueChange, secrets: set[str]) -> ValueChange:
@@ -183,6 +189,8 @@ def compare_packages(
             b.enabled if b else None,
             values,
         )
+        if not (row.enabled_before or row.enabled_after):
+            continue  # disabled (or absent) on both sides: the cluster runs neither version
         if row.before != row.after or row.enabled_before != row.enabled_after or row.values:
             rows.append(row)
     return tuple(rows)
