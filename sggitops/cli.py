@@ -565,8 +565,22 @@ def bump_bigbang(
     show_default=True,
     help="Warn when a cluster is more than N minor releases behind the fleet's newest.",
 )
+@click.option(
+    "--packages", is_flag=True, help="Also each Big Bang package's version per cluster (renders the chart)."
+)
+@click.option(
+    "--bigbang-repo",
+    envvar="SGGITOPS_BIGBANG_REPO",
+    metavar="URL-or-PATH",
+    help="Big Bang git repo or local mirror for --packages (env SGGITOPS_BIGBANG_REPO).",
+)
+@click.option(
+    "--helm", "helm_bin", metavar="PATH", help="A helm binary (default: helm, else helm-python-sdk)."
+)
 @guarded
-def versions(ctx: Context, max_behind: int) -> None:
+def versions(
+    ctx: Context, max_behind: int, packages: bool, bigbang_repo: str | None, helm_bin: str | None
+) -> None:
     """The fleet matrix (cluster, environment, Big Bang, Kubernetes) with skew warnings."""
     from sggitops.bump.versions import fleet_matrix, render_matrix_text
     from sggitops.checks.skew import skew_findings
@@ -576,4 +590,15 @@ def versions(ctx: Context, max_behind: int) -> None:
     rows = fleet_matrix(platform)
     warnings = list(skew_findings(platform, max_behind=max_behind))
     click.echo(render_matrix_text(rows, warnings), nl=False)
+    if packages:
+        from sggitops.bump.plan import default_source
+        from sggitops.bump.versions import package_matrix, render_packages_text
+
+        package_rows, package_warnings = package_matrix(
+            platform,
+            source=default_source(platform, bigbang_repo),
+            cache_dir=ctx.root / ".sggitops-cache",
+            helm=helm_bin,
+        )
+        click.echo("\n" + render_packages_text(package_rows, package_warnings), nl=False)
     sys.exit(1 if warnings and ctx.strict else 0)

@@ -137,11 +137,12 @@ def _disabled(key: str, block: Mapping[str, Any]) -> PackageRelease:
     else:
         kind, url, chart = "GitRepository", str(git.get("repo") or ""), str(git.get("path") or "./chart")
         version = str(git.get("tag") or git.get("branch") or "")
-    name = _kebab(key.rpartition(".")[2])
+    name = kebab(key.rpartition(".")[2])
     return PackageRelease(key, name, False, version, source_kind=kind, source_url=url, chart=chart)
 
 
-def _kebab(name: str) -> str:
+def kebab(name: str) -> str:
+    """`istioCRDs` -> `istio-crds`, `gitlabRunner` -> `gitlab-runner` (Big Bang's release names)."""
     out = ""
     for i, ch in enumerate(name):
         if ch.isupper() and i and not name[i - 1].isupper():
