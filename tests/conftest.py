@@ -18,3 +18,17 @@ def reference() -> Path:
             f"reference data not found at {REFERENCE} (it lives in ../shared/reference beside the checkout)"
         )
     return REFERENCE
+
+
+@pytest.fixture(scope="session")
+def bigbang_mirror(reference: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real Big Bang repo as an air-gapped site mirrors it: `git clone --mirror` of
+    ../shared/reference/bigbang.bundle (master and the release tags 2.0.0 ... 3.30.0), once per session."""
+    import subprocess
+
+    bundle = reference / "bigbang.bundle"
+    if not bundle.is_file():
+        pytest.skip(f"no Big Bang git bundle at {bundle}")
+    target = tmp_path_factory.mktemp("bigbang-mirror") / "bigbang.git"
+    subprocess.run(["git", "clone", "--quiet", "--mirror", str(bundle), str(target)], check=True, timeout=600)
+    return target
