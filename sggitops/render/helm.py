@@ -135,7 +135,7 @@ def job_key(helm: Helm, job: HelmJob) -> str:
     """The cache key of one render (module docstring)."""
     h = hashlib.sha256()
     for part in (
-        "sggitops-helm-v1",
+        "sggitops-helm-v2",
         helm.version,
         job.chart_digest,
         job.name,

@@ -14,11 +14,15 @@ documents left out), template files in sorted order, so the parent does no YAML 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
 from sggitops import yamlio
 from sggitops.errors import InputError
+
+SEPARATOR = re.compile(r"(?:^|\s*\n)---\s*")
+"""Helm's own document separator (releaseutil.SplitManifests): `---` even when text follows it at once."""
 
 
 def _objects(manifests: dict[str, str]) -> list[dict[str, Any]]:
@@ -26,11 +30,14 @@ def _objects(manifests: dict[str, str]) -> list[dict[str, Any]]:
     for name in sorted(manifests):
         if name.endswith("NOTES.txt") or not manifests[name].strip():
             continue
-        try:
-            docs = yamlio.load_plain_all(manifests[name], name)
-        except InputError as err:
-            raise ValueError(f"{name} rendered YAML that does not parse: {err.message}") from None
-        out.extend(doc for _line, _col, doc in docs if isinstance(doc, dict))
+        for part in SEPARATOR.split(manifests[name]):
+            if not part.strip():
+                continue
+            try:
+                docs = yamlio.load_plain_all(part, name)
+            except InputError as err:
+                raise ValueError(f"{name} rendered YAML that does not parse: {err.message}") from None
+            out.extend(doc for _line, _col, doc in docs if isinstance(doc, dict))
     return out
 
 
