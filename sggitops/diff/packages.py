@@ -41,6 +41,8 @@ SECRET_KEY = re.compile(
     re.IGNORECASE,
 )
 """A values key segment that names a credential (redacted however its value looks)."""
+PULL_SECRETS = re.compile(r"pull.?secrets?$", re.IGNORECASE)
+"""`imagePullSecrets`, `image_pull_secrets`: lists of Secret names, not credentials."""
 MIN_SECRET = 4  # shorter strings (true, 443) are not treated as secrets
 MAX_ROWS_VALUES = 25  # value lines shown per package in text and markdown (json has them all)
 Sides = tuple[Mapping[str, Sequence[Mapping[str, Any]]], Mapping[str, Sequence[Mapping[str, Any]]]]
@@ -139,7 +141,7 @@ def is_secret_value(key: str, value: Any, secrets: set[str]) -> bool:
     """A value to redact: its key looks like a credential, or it holds a known Secret string."""
     if value is MISSING:
         return False
-    if any(SECRET_KEY.search(part.strip('"')) for part in _segments(key)):
+    if any(SECRET_KEY.search(part.strip('"')) and not PULL_SECRETS.search(part) for part in _segments(key)):
         return True
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return any(s in text for s in secrets)

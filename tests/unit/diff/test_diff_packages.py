@@ -139,6 +139,7 @@ def test_credential_keys_and_known_secret_strings_are_redacted() -> None:
     assert is_secret_value('upstream.secret.data."a.yaml".users[0].password', "x", set())
     assert not is_secret_value("networkPolicies.from.authservice-waypoint.to", "x", set())
     assert not is_secret_value("x.monkey", "banana", set())
+    assert not is_secret_value("global.imagePullSecrets[0].name", "private-registry", set())
     assert is_secret_value("harmless.name", "prefix-HUNTER22-suffix", {"HUNTER22"})
     change = redact_change(ValueChange("a.token", "old-1", "new-2", "changed"), set())
     assert (change.before, change.after) == (REDACTED, CHANGED)
