@@ -230,6 +230,38 @@ def package_tables(
         if helm:
             raise
         return dict(clusters), [f"Big Bang packages are not shown: {err.message} ({err.hint})"]
+    planned, notes = _plan(inputs, bigbang_repo, cache_dir)
+    twins = [replace(j, salt="twin") for _k, _c, j in planned]
+    results = renderer.render_many([j for _k, _c, j in planned] + twins)
+    sets: dict[tuple[str, int], list[PackageRelease]] = {}
+    volatile: dict[tuple[str, int], set[tuple[str, str]]] = {}
+    for (key, chart, helm_job), result, twin in zip(
+        planned, results[: len(planned)], results[len(planned) :], strict=True
+    ):
+        if result.ok:
+            sets[key] = packages_of(chart, helm_job.values, result)
+            if twin.ok:
+                volatile[key] = _volatile(sets[key], packages_of(chart, helm_job.values, twin))
+        else:
+            side_name = ("base", "head")[key[1]]
+            secrets = secret_strings(objects[key[1]].get(key[0], ()))
+            error = result.error.strip()
+            for secret in sorted(secrets, key=len, reverse=True):
+                error = error.replace(secret, REDACTED)
+            notes.append(f"Big Bang packages of {key[0]} ({side_name}) are not shown: Helm: {error}")
+    filled = _filled(clusters, objects, inputs, sets, volatile)
+    if any(volatile.values()):
+        notes.append(
+            "values Big Bang's chart generates at random on every render (e.g. generated passwords) "
+            "are left out of the Big Bang packages table"
+        )
+    return filled, notes
+
+
+def _plan(
+    inputs: Mapping[tuple[str, int], BigBangInput], bigbang_repo: str | None, cache_dir: Path
+) -> tuple[list[tuple[tuple[str, int], ChartRef, HelmJob]], list[str]]:
+    """One render job per (cluster, side) whose chart can be read; a note per version that cannot."""
     notes: list[str] = []
     charts: dict[tuple[str, str], ChartRef | ChartUnavailable] = {}
     planned: list[tuple[tuple[str, int], ChartRef, HelmJob]] = []
@@ -247,29 +279,7 @@ def package_tables(
         chart = charts[(found.version, location)]
         if isinstance(chart, ChartRef):
             planned.append((key, chart, job(chart, found.values, release=found.release)))
-    twins = [replace(j, salt="twin") for _k, _c, j in planned]
-    results = renderer.render_many([j for _k, _c, j in planned] + twins)
-    sets: dict[tuple[str, int], list[PackageRelease]] = {}
-    volatile: dict[tuple[str, int], set[tuple[str, str]]] = {}
-    for (key, chart, helm_job), result, twin in zip(
-        planned, results[: len(planned)], results[len(planned) :], strict=True
-    ):
-        if result.ok:
-            sets[key] = packages_of(chart, helm_job.values, result)
-            if twin.ok:
-                volatile[key] = _volatile(sets[key], packages_of(chart, helm_job.values, twin))
-        else:
-            side_name = ("base", "head")[key[1]]
-            notes.append(
-                f"Big Bang packages of {key[0]} ({side_name}) are not shown: Helm: {result.error.strip()}"
-            )
-    filled = _filled(clusters, objects, inputs, sets, volatile)
-    if any(volatile.values()):
-        notes.append(
-            "values Big Bang's chart generates at random on every render (e.g. generated passwords) "
-            "are left out of the Big Bang packages table"
-        )
-    return filled, notes
+    return planned, notes
 
 
 def _volatile(first: Sequence[PackageRelease], second: Sequence[PackageRelease]) -> set[tuple[str, str]]:

@@ -242,3 +242,29 @@ def test_no_planted_secret_is_ever_printed(tmp_path: Path, bigbang_mirror: Path)
         for planted in PLANTED:
             assert planted not in text
     shutil.rmtree(root / ".sggitops-cache")
+
+
+def test_versions_packages_lists_each_clusters_package_versions(tmp_path: Path, bigbang_mirror: Path) -> None:
+    root = make_fleet(tmp_path / "fleet", "3.28.0")
+    spec = (root / "platform.yaml").read_text("utf-8")
+    (root / "platform.yaml").write_text(
+        spec.replace(
+            "{name: run-000, role: run,", "{name: run-000, role: run, bigbang: {version: '3.30.0'},"
+        ),
+        encoding="utf-8",
+    )
+    result = run_cli(root, "versions", "--packages", "--bigbang-repo", str(bigbang_mirror))
+    assert result.exit_code == 0, result.output
+    lines = [" ".join(line.split()) for line in result.output.splitlines()]
+    assert "istiod 1.30.2-bb.0 build, run-001, run-002" in lines
+    assert "istiod 1.30.3-bb.0 run-000" in lines
+    assert "addons.gitlab 9.11.7-bb.0 build" in lines  # build clusters run GitLab, run clusters do not
+
+
+def test_an_explicit_helm_that_is_missing_exits_4(tmp_path: Path, bigbang_mirror: Path) -> None:
+    root = make_fleet(tmp_path / "fleet", "3.30.0")
+    missing = str(tmp_path / "no-helm")
+    for args in (("validate", "--bigbang-repo", str(bigbang_mirror)), ("versions", "--packages")):
+        result = run_cli(root, *args, "--helm", missing)
+        assert result.exit_code == 4, result.output
+        assert f"--helm {missing}: no such executable" in result.output
