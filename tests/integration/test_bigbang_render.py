@@ -268,3 +268,23 @@ def test_an_explicit_helm_that_is_missing_exits_4(tmp_path: Path, bigbang_mirror
         result = run_cli(root, *args, "--helm", missing)
         assert result.exit_code == 4, result.output
         assert f"--helm {missing}: no such executable" in result.output
+
+
+def test_template_failure_in_a_repo_without_spec_points_at_the_values_file(
+    tmp_path: Path, bigbang_mirror: Path
+) -> None:
+    root = make_fleet(tmp_path / "fleet", "3.30.0")
+    (root / "platform.yaml").unlink()  # a plain Kustomize repo now: no spec to point at
+    values = root / "overlays" / "run-001" / "values.yaml"
+    text = values.read_text("utf-8")
+    assert "istioCRDs:\n  enabled: true\n" in text
+    values.write_text(
+        text.replace("istioCRDs:\n  enabled: true\n", "istioCRDs:\n  enabled: false\n"), encoding="utf-8"
+    )
+    code, report, output = validate(root, bigbang_mirror)
+    errors = [f for f in render_findings(report) if f["severity"] == "error"]
+    assert code == 1 and len(errors) == 1, output
+    lines = values.read_text("utf-8").splitlines()
+    line = lines.index("istioCRDs:") + 2  # the `enabled: false` line
+    assert (errors[0]["file"], errors[0]["line"]) == ("overlays/run-001/values.yaml", line)
+    assert "istiod requires istioCRDs" in errors[0]["message"]
