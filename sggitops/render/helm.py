@@ -16,7 +16,9 @@ panic or hang in native code would take the interpreter with it, so it runs in
 `python -m sggitops.render.helm_worker`, killed at the timeout; a batch that fails as a whole is
 retried job by job so one bad render cannot hide the others.
 
-Every render is offline (no repositories, `lookup` returns nothing) and cached under
+The binary gets `--kube-version` of the cluster, so a chart's `kubeVersion` constraint is checked as on
+the cluster; the SDK's render takes no Kubernetes version and skips that one check. Every render is
+offline (no repositories, `lookup` returns nothing) and cached under
 `<cache dir>/helm/` by sha256 of (helm version, chart digest, values as canonical JSON, release name,
 namespace, Kubernetes version): results and template failures alike, so a warm run renders nothing.
 """
