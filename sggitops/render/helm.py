@@ -10,7 +10,9 @@ batch adds ~0.35 s of interpreter start and import once per batch, so a batch of
 ~4.7 s and the start-up is under 10 %. No `helm` binary exists on the machines this was measured on (nor
 on air-gapped runners that only have the wheel), so the binary path could not be timed here; it costs
 one process per render (Helm 3's `helm template` of the same chart is reported at ~0.4-0.6 s). The
-binary is preferred when present because it is the Helm the site already trusts and can pin; the SDK
+`benchmarks/bench_helm.py` (100 clusters of a generated fleet, 3.30.0, 2 busy cores): a bare in-process
+SDK loop 220.7 s, the cached worker renderer cold 132.4 s (0.60x, two workers), warm 1.0 s (0.005x,
+nothing rendered). The binary is preferred when present because it is the Helm the site already trusts and can pin; the SDK
 is the default because it needs nothing but pip. The SDK never runs in sggitops's own process: a Go
 panic or hang in native code would take the interpreter with it, so it runs in
 `python -m sggitops.render.helm_worker`, killed at the timeout; a batch that fails as a whole is
