@@ -4,19 +4,17 @@ Which renderer: `--helm PATH` (must exist), else `helm` on PATH, else the `helm-
 `helm` extra; Helm v4's Go SDK through ctypes, no binary). Neither: `HelmUnavailable` (a ToolError:
 exit 4 where the user asked for Helm explicitly, a `bigbang/render` warning in `validate`).
 
-Measured on Big Bang's `chart/` at 3.30.0 (306 templates, 2 shared cores, defaults + a domain):
-helm-python-sdk renders in 0.43 s in-process (chart load 0.02 s); through the worker, one process per
-batch adds ~0.35 s of interpreter start and import once per batch, so a batch of 10 clusters costs
-~4.7 s and the start-up is under 10 %. No `helm` binary exists on the machines this was measured on (nor
-on air-gapped runners that only have the wheel), so the binary path could not be timed here; it costs
-one process per render (Helm 3's `helm template` of the same chart is reported at ~0.4-0.6 s). The
-`benchmarks/bench_helm.py` (100 clusters of a generated fleet, 3.30.0, 2 busy cores): a bare in-process
-SDK loop 220.7 s, the cached worker renderer cold 132.4 s (0.60x, two workers), warm 1.0 s (0.005x,
-nothing rendered). The binary is preferred when present because it is the Helm the site already trusts and can pin; the SDK
-is the default because it needs nothing but pip. The SDK never runs in sggitops's own process: a Go
-panic or hang in native code would take the interpreter with it, so it runs in
-`python -m sggitops.render.helm_worker`, killed at the timeout; a batch that fails as a whole is
-retried job by job so one bad render cannot hide the others.
+Measured on Big Bang's `chart/` at 3.30.0 (306 templates, 2 shared cores): helm-python-sdk renders it
+with default values plus a domain in 0.43 s in-process (chart load 0.02 s); the worker process adds
+~0.35 s of interpreter start and import once per batch (a batch of 10 clusters: ~4.7 s, start-up under
+10 %). `benchmarks/bench_helm.py`, 100 clusters of a generated fleet, cores busy with other work: a bare
+in-process SDK loop 220.7 s, this renderer cold 132.4 s (0.60x, two workers), warm 1.0 s (0.005x,
+nothing rendered). No `helm` binary exists where this was measured (nor on runners that only have the
+wheel), so the binary path (one process per render) was not timed. The binary is preferred when present
+because it is the Helm a site already trusts and pins; the SDK is the fallback because it needs nothing
+but pip. The SDK never runs in sggitops's own process: a Go panic or hang in native code would take the
+interpreter with it, so it runs in `python -m sggitops.render.helm_worker`, killed at the timeout; a
+batch that fails as a whole is retried job by job so one bad render cannot hide the others.
 
 The binary gets `--kube-version` of the cluster, so a chart's `kubeVersion` constraint is checked as on
 the cluster; the SDK's render takes no Kubernetes version and skips that one check. Every render is
