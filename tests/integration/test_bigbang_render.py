@@ -288,3 +288,23 @@ def test_template_failure_in_a_repo_without_spec_points_at_the_values_file(
     line = lines.index("istioCRDs:") + 2  # the `enabled: false` line
     assert (errors[0]["file"], errors[0]["line"]) == ("overlays/run-001/values.yaml", line)
     assert "istiod requires istioCRDs" in errors[0]["message"]
+
+
+def test_package_set_api_for_other_checks(tmp_path: Path, bigbang_mirror: Path) -> None:
+    from sggitops.bigbang.render import RenderFailed, package_set
+
+    packages = {
+        p.name: p for p in package_set(bigbang_mirror, "3.30.0", {"domain": "a.mil"}, cache_dir=tmp_path)
+    }
+    istiod = packages["istiod"]
+    assert (istiod.enabled, istiod.version, istiod.namespace, istiod.target_namespace) == (
+        True,
+        "1.30.3-bb.0",
+        "bigbang",
+        "istio-system",
+    )
+    assert "bigbang/istio-crds" in istiod.depends_on
+    assert istiod.source_url == "https://repo1.dso.mil/big-bang/product/packages/istiod.git"
+    assert packages["gitlab"].enabled is False
+    with pytest.raises(RenderFailed, match="istiod requires istioCRDs"):
+        package_set(bigbang_mirror, "3.30.0", {"istioCRDs": {"enabled": False}}, cache_dir=tmp_path)
