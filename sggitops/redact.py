@@ -5,7 +5,7 @@ A *credential leaf* of a document is:
   `sops:` key), and the `sops` block itself;
 - a scalar (or a list of scalars) under a key that says credential (`is_credential_key`): password,
   passwd, passphrase, pwd, secret, token, credential(s), apikey, accesskey, secretkey, privatekey,
-  client_secret, cookieSecret, htpasswd, dockerconfigjson, and key material named `*.key` (`tls.key`)
+  client_secret, cookieSecret, htpasswd, dockerconfigjson, salt, and key material named `*.key` (`tls.key`)
   or `*_key`/`*Key` after signing, encryption, master, session, auth, license, ssh, private, api,
   access or secret; keys that only *name* a credential are not credentials: suffixes ref, refs, name,
   names, namespace, file, path, enabled, length, type, mode, policy, selector, url, ... and prefixes
@@ -61,6 +61,7 @@ CREDENTIAL_WORDS = (
     "privatekey",
     "htpasswd",
     "dockerconfigjson",
+    "salt",
 )
 KEY_MATERIAL = ("signing", "encryption", "master", "session", "auth", "license", "ssh", "private")
 NOT_A_VALUE_SUFFIXES = (

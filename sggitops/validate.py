@@ -51,6 +51,7 @@ class ValidateOptions:
     cache_dir: Path | None = None
     use_cache: bool = True
     kubernetes_version: str | None = None  # for repos without a spec
+    helm: str | None = None  # a helm binary for bigbang/render (default: helm on PATH, else helm-python-sdk)
 
 
 @dataclass
@@ -213,6 +214,9 @@ class Validator:
             strict=self.options.strict,
             options={
                 "bigbang_repo": self.options.bigbang_repo,
+                "helm": self.options.helm,
+                "jobs": self.options.jobs,
+                "timeout": self.options.timeout,
                 "cache_dir": self.options.cache_dir or self.root / ".sggitops-cache",
                 "findings_cache": (self.options.cache_dir or self.root / ".sggitops-cache")
                 if self.options.use_cache

@@ -31,10 +31,11 @@ def reference() -> Path:
 
 @pytest.fixture(scope="session")
 def bigbang_mirror(reference: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A mirror of the real Big Bang repo (`git clone --mirror` of the reference bundle), once a session."""
+    """The real Big Bang repo as an air-gapped site mirrors it: `git clone --mirror` of
+    ../shared/reference/bigbang.bundle (master and the release tags 2.0.0 ... 3.30.0), once per session."""
     bundle = reference / "bigbang.bundle"
     if not bundle.is_file():
-        pytest.skip(f"no Big Bang bundle at {bundle}")
-    mirror = tmp_path_factory.mktemp("bigbang") / "bigbang.git"
-    subprocess.run(["git", "clone", "--quiet", "--mirror", str(bundle), str(mirror)], check=True, timeout=300)
-    return mirror
+        pytest.skip(f"no Big Bang git bundle at {bundle}")
+    target = tmp_path_factory.mktemp("bigbang-mirror") / "bigbang.git"
+    subprocess.run(["git", "clone", "--quiet", "--mirror", str(bundle), str(target)], check=True, timeout=600)
+    return target

@@ -4,9 +4,12 @@ findings its expected.yaml lists (rule, file, line) and the expected exit code. 
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
+import subprocess
+import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +24,10 @@ from tests.helpers import run_cli
 CASES = Path(__file__).resolve().parent / "cases"
 REMOTE = "https://gitlab.example.mil/platform/gitops.git"
 BIGBANG_VERSION = "3.31.0"
+TEMPLATES_TAG = "3.30.0"
 DELETE_LIST = ".delete"
 KNOWN_KEYS = {"description", "args", "needs", "exit", "findings", "xfail"}
-KNOWN_NEEDS = {"bigbang-chart"}
+KNOWN_NEEDS = {"bigbang-chart", "bigbang-mirror"}
 
 
 @dataclass(frozen=True)
@@ -97,14 +101,22 @@ def git_commit(root: Path, message: str, *, remote: str | None = None, tag: str 
 
 
 @pytest.fixture(scope="session")
-def bigbang_repo(reference: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fake Big Bang git repo (chart/values.yaml + chart/values.schema.json) tagged 3.31.0, built from
-    ../shared/reference at test time (never copied into the project)."""
+def bigbang_repo(reference: Path, bigbang_mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fake Big Bang git repo tagged 3.31.0, built from ../shared/reference at test time (never copied
+    into the project): chart/values.yaml + chart/values.schema.json of the reference 3.31.0 chart, over
+    the templates of the real chart at TEMPLATES_TAG (the newest tag of the bundle) so it renders."""
     chart = reference / "bigbang" / f"chart-{BIGBANG_VERSION}"
     if not (chart / "values.schema.json").is_file():
         pytest.skip(f"no Big Bang chart reference at {chart}")
     root = tmp_path_factory.mktemp("bigbang")
-    (root / "chart").mkdir()
+    archive = subprocess.run(
+        ["git", f"--git-dir={bigbang_mirror}", "archive", "--format=tar", TEMPLATES_TAG, "chart"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(root, filter="data")
     for name in ("values.yaml", "values.schema.json"):
         shutil.copyfile(chart / name, root / "chart" / name)
     git_commit(root, f"Big Bang {BIGBANG_VERSION} (test fake)", tag=BIGBANG_VERSION)
@@ -160,6 +172,8 @@ def test_case(folder: Path, tmp_path: Path, request: pytest.FixtureRequest) -> N
     args = list(case.args)
     if "bigbang-chart" in case.needs:
         args += ["--bigbang-repo", str(request.getfixturevalue("bigbang_repo"))]
+    if "bigbang-mirror" in case.needs:
+        args += ["--bigbang-repo", str(request.getfixturevalue("bigbang_mirror"))]
     report_path = tmp_path / "report.json"
     result = run_cli(root, "validate", "-o", f"json={report_path}", "-o", "text", *args)
 

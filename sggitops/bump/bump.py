@@ -253,6 +253,7 @@ def apply_bump(
     force: bool = False,
     cache_dir: Path | None = None,
     validate: bool = True,
+    helm: str | None = None,
 ) -> BumpResult:
     """Write the spec, regenerate, validate the moved clusters' values, and diff the rendered output.
 
@@ -280,6 +281,6 @@ def apply_bump(
             root, [m.cluster for m in bump.moved], bump.target, source=bump.source, cache_dir=cache
         )
         warnings.extend(check_warnings)
-    rendered, diff_warnings = rendered_diff(root, cache_dir=cache)
+    rendered, diff_warnings = rendered_diff(root, cache_dir=cache, bigbang_repo=bump.source, helm=helm)
     warnings.extend(diff_warnings)
     return BumpResult(changes, files_diff, rendered, schema_errors, tuple(warnings))

@@ -74,14 +74,30 @@ def check_values(
     return problems, []
 
 
-def rendered_diff(root: Path, *, cache_dir: Path, jobs: int | None = None) -> tuple[Any, list[str]]:
-    """The rendered diff of the working tree against HEAD (sggitops.diff), or None and a warning."""
+def rendered_diff(
+    root: Path,
+    *,
+    cache_dir: Path,
+    jobs: int | None = None,
+    bigbang_repo: str | None = None,
+    helm: str | None = None,
+) -> tuple[Any, list[str]]:
+    """The rendered diff of the working tree against HEAD (sggitops.diff), with the Big Bang packages
+    table of each moved cluster (Big Bang's chart from `bigbang_repo`), or None and a warning."""
     import os
 
     from sggitops.diff.engine import diff_refs
 
     try:
-        result = diff_refs(root, "HEAD", None, cache_dir=cache_dir, jobs=jobs or os.cpu_count() or 1)
+        result = diff_refs(
+            root,
+            "HEAD",
+            None,
+            cache_dir=cache_dir,
+            jobs=jobs or os.cpu_count() or 1,
+            bigbang_repo=bigbang_repo,
+            helm=helm,
+        )
     except ToolError as err:
         return None, [f"no rendered diff: {err.message}"]
     return result, []

@@ -71,6 +71,7 @@ from sggitops.bigbang.chart import (
 )
 from sggitops.bigbang.values import ValuesSource, helm_releases, merged_values, value_sources
 from sggitops.bigbang.version import VersionError
+from sggitops.checks.bigbang_render import RenderTarget, render_findings
 from sggitops.checks.context import RepoContext
 from sggitops.checks.skew import skew_findings
 from sggitops.checks.walk import Sources, is_kind, mapping, shared_sources, text
@@ -130,8 +131,31 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
                 cls = validator_for(loaded.schema, default=Draft202012Validator)
                 validators[release.version] = cls(loaded.schema)
             yield from _check_values(ctx, sources, release, loaded, validators[release.version])
+    rendered = [r for r in releases if isinstance(charts[(r.version, r.source)], Chart)]
+    yield from render_findings(
+        ctx,
+        [
+            RenderTarget(r.root, r.cluster, r.obj, r.objects, r.version, r.source, str(ResourceId.of(r.obj)))
+            for r in rendered
+        ],
+        place=lambda t: sources.place(t.obj, t.root).at("spec", "chart"),
+        locate=lambda t, path: _render_locator(ctx, sources, rendered, t, path),
+    )
     if ctx.platform is not None and ctx.options.get("repo_level", True):
         yield from skew_findings(ctx.platform)
+
+
+def _render_locator(
+    ctx: RepoContext, sources: Sources, releases: list[Release], target: RenderTarget, path: KeyPath
+) -> tuple[str, int, int] | None:
+    """The values file line that sets `path` for bigbang/render; None when no layer of the repo sets it."""
+    release = next(r for r in releases if r.root == target.root and r.obj is target.obj)
+    layers = [
+        layer for layer in value_sources(release.obj, release.objects) if layer.found and not layer.problem
+    ]
+    if not any(_depth(layer.values, path) == len(path) for layer in layers):
+        return None
+    return _Locator(ctx, sources, release, layers).key_position(path)
 
 
 def _release(ctx: RepoContext, root: str, obj: Mapping[str, Any]) -> Release:
@@ -209,7 +233,7 @@ def _unavailable(
         "bigbang/chart-unavailable",
         Severity.WARNING,
         f"Big Bang {version} chart could not be read: {reason}; "
-        f"the values of {named} are not checked against its schema",
+        f"the values of {named} are not checked against its schema nor rendered",
         hint=hint,
         cluster=clusters[0],  # a cluster, so every shard that renders it keeps the warning
         resource=str(ResourceId.of(first.obj)),

@@ -64,6 +64,7 @@ RULES: dict[str, str] = {
     "build/memory-limit": "a build stopped at its memory limit",
     "build/output-limit": "a build stopped at its output size cap",
     "policy/engine-failed": "a policy engine crashed or hung on a policy: that policy is not evaluated",
+    "bigbang/render": "Big Bang's chart at the cluster's tag refuses its values at template time, or cannot be rendered",
 }
 
 

@@ -173,6 +173,14 @@ bigbang_repo_option = click.option(
 )
 
 
+helm_option = click.option(
+    "--helm",
+    "helm_bin",
+    metavar="PATH",
+    help="A helm binary for Big Bang renders (default: helm on PATH, else helm-python-sdk).",
+)
+
+
 def vcs_options(branch: str) -> Callable[[F], F]:
     """`--force`, `--commit`, `--push` for commands that write generated files."""
 

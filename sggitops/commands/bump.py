@@ -5,9 +5,17 @@ from __future__ import annotations
 import click
 
 from sggitops.bump.bump import apply_bump, plan_bump
+from sggitops.bump.plan import default_source
 from sggitops.bump.summary import describe_plan, schema_findings
 from sggitops.bump.vcs import commit_bump, ensure_clean
-from sggitops.bump.versions import fleet_matrix, render_matrix_json, render_matrix_text
+from sggitops.bump.versions import (
+    PackageRow,
+    fleet_matrix,
+    package_matrix,
+    render_matrix_json,
+    render_matrix_text,
+    render_packages_text,
+)
 from sggitops.checks.skew import skew_findings
 from sggitops.commands.base import (
     Context,
@@ -18,6 +26,7 @@ from sggitops.commands.base import (
     emit,
     finish,
     guarded,
+    helm_option,
     output_option,
     vcs_options,
 )
@@ -43,6 +52,7 @@ def bump() -> None:
 @click.option("--allow-downgrade", is_flag=True, help="Allow moving to an older version.")
 @bigbang_repo_option
 @vcs_options("sggitops/bump-bigbang-<version>[-<scope>]")
+@helm_option
 @guarded
 def bump_bigbang(
     ctx: Context,
@@ -55,6 +65,7 @@ def bump_bigbang(
     force: bool,
     commit: bool,
     push: bool,
+    helm_bin: str | None,
 ) -> None:
     """Pin Big Bang VERSION for the fleet, environments or clusters; migrate values; regenerate; show the diff."""
     check_vcs(commit=commit, push=push)
@@ -78,7 +89,7 @@ def bump_bigbang(
         ctx.info(f"nothing to do: the scope already runs Big Bang {version}")
         finish(ctx, [])
     with ctx.step("write, regenerate and check the values"):
-        result = apply_bump(ctx.root, planned, force=force)
+        result = apply_bump(ctx.root, planned, force=force, helm=helm_bin)
     for warning in result.warnings:
         ctx.error(f"warning: {warning}")
     findings = schema_findings(planned, result)
@@ -103,18 +114,43 @@ def bump_bigbang(
     show_default=True,
     help="Warn when a cluster is more than N minor releases behind the fleet's newest.",
 )
+@click.option(
+    "--packages", is_flag=True, help="Also each Big Bang package's version per cluster (renders the chart)."
+)
+@bigbang_repo_option
+@helm_option
 @guarded
-def versions(ctx: Context, outputs: Outputs, max_behind: int) -> None:
+def versions(
+    ctx: Context,
+    outputs: Outputs,
+    max_behind: int,
+    packages: bool,
+    bigbang_repo: str | None,
+    helm_bin: str | None,
+) -> None:
     """The fleet matrix (cluster, environment, Big Bang, Kubernetes) with skew warnings."""
     platform = load_spec(ctx.root / SPEC_FILE, display=SPEC_FILE)
     rows = fleet_matrix(platform)
     warnings = list(skew_findings(platform, max_behind=max_behind))
+    package_rows: list[PackageRow] = []
+    notes: list[str] = []
+    if packages:
+        with ctx.step("render Big Bang per cluster"):
+            package_rows, notes = package_matrix(
+                platform,
+                source=default_source(platform, bigbang_repo),
+                cache_dir=ctx.root / ".sggitops-cache",
+                helm=helm_bin,
+            )
     emit(
         ctx,
         outputs,
         {
-            "text": lambda: render_matrix_text(rows, warnings),
-            "json": lambda: render_matrix_json(rows, warnings),
+            "text": lambda: (
+                render_matrix_text(rows, warnings)
+                + ("\n" + render_packages_text(package_rows, notes) if packages else "")
+            ),
+            "json": lambda: render_matrix_json(rows, warnings, package_rows if packages else None, notes),
         },
     )
     finish(ctx, warnings)

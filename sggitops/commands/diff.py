@@ -10,10 +10,12 @@ import click
 from sggitops.commands.base import (
     Context,
     Outputs,
+    bigbang_repo_option,
     common_options,
     emit,
     finish,
     guarded,
+    helm_option,
     jobs_option,
     output_option,
 )
@@ -38,15 +40,30 @@ DIFF_FORMATS = ("text", "markdown", "json")
     show_default=True,
     help="Size cap of the markdown report (GitLab notes hold about 1 MB).",
 )
+@bigbang_repo_option
+@helm_option
 @guarded
 def diff(
-    ctx: Context, base: str, head: str | None, outputs: Outputs, jobs: int | None, max_bytes: int
+    ctx: Context,
+    base: str,
+    head: str | None,
+    outputs: Outputs,
+    jobs: int | None,
+    max_bytes: int,
+    bigbang_repo: str | None,
+    helm_bin: str | None,
 ) -> None:
     """Rendered per-cluster, per-resource diff between two git refs (secret values redacted)."""
     root = ctx.root.resolve()
     with ctx.step("render and compare both refs"):
         result = diff_refs(
-            root, base, head, cache_dir=root / ".sggitops-cache", jobs=jobs or (os.cpu_count() or 2)
+            root,
+            base,
+            head,
+            cache_dir=root / ".sggitops-cache",
+            jobs=jobs or (os.cpu_count() or 2),
+            bigbang_repo=bigbang_repo,
+            helm=helm_bin,
         )
     emit(
         ctx,

@@ -14,6 +14,7 @@ from sggitops.commands.base import (
     common_options,
     finish,
     guarded,
+    helm_option,
     jobs_option,
     output_option,
 )
@@ -95,6 +96,7 @@ class Progress:
     "--kubernetes-version", metavar="1.XX", help="Kubernetes version for repos without platform.yaml."
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write the render cache.")
+@helm_option
 @guarded
 def validate(
     ctx: Context,
@@ -109,6 +111,7 @@ def validate(
     schema_dirs: tuple[str, ...],
     kubernetes_version: str | None,
     no_cache: bool,
+    helm_bin: str | None,
 ) -> None:
     """Render every overlay and run every check; report findings (exit 1 on errors)."""
     options = ValidateOptions(
@@ -123,6 +126,7 @@ def validate(
         schema_dirs=schema_dirs,
         use_cache=not no_cache,
         kubernetes_version=kubernetes_version,
+        helm=helm_bin,
     )
     with Progress(ctx) as progress:
         report = validate_report(ctx.root, options, progress=progress)

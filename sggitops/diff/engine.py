@@ -23,6 +23,7 @@ from sggitops.diff.affected import affected_leaves, cluster_of, planned_changes
 from sggitops.diff.compare import compare_cluster
 from sggitops.diff.danger import changed_dangers, disabled_packages, removed_dangers
 from sggitops.diff.model import ClusterDiff, Danger, DiffResult, ResourceChange, ValueChange
+from sggitops.diff.packages import package_tables
 from sggitops.diff.trees import GitRepo, Tree
 from sggitops.findings import Finding
 from sggitops.redact import Scrubber, scrubber_for
@@ -39,11 +40,16 @@ def diff_refs(
     cache_dir: Path,
     jobs: int,
     kustomize: Kustomize | None = None,
+    bigbang_repo: str | None = None,
+    helm: str | None = None,
+    packages: bool = True,
 ) -> DiffResult:
     """The rendered diff of `repo` between `base` and `head` (None: the working tree as it is).
 
     Raises ToolError (exit 4) when git or kustomize is missing or a ref does not exist; a render that
-    fails is a Finding on the result and its overlay is left out of the comparison.
+    fails is a Finding on the result and its overlay is left out of the comparison. With `packages`,
+    each changed cluster running Big Bang gets its "Big Bang packages" rows (sggitops.diff.packages;
+    `bigbang_repo` and `helm` as for validate), or a note saying why not.
     """
     git_repo = GitRepo(repo)
     base_sha = git_repo.resolve(base)
@@ -67,6 +73,17 @@ def diff_refs(
         renderer = Renderer(tree.path, graph=graph, kustomize=kustomize, cache_dir=cache_dir / "render")
         renders.append(renderer.render_many(sorted(roots), jobs=jobs))
     clusters, dangers, findings = _compare(renders[0], renders[1])
+    if packages:
+        sides = tuple(_by_cluster(rs, set(clusters)) for rs in renders)
+        clusters, package_notes = package_tables(
+            clusters,
+            (sides[0], sides[1]),
+            cache_dir=cache_dir,
+            bigbang_repo=bigbang_repo,
+            helm=helm,
+            jobs=jobs,
+        )
+        notes.extend(package_notes)
     result = DiffResult(
         base=base_sha,
         head=head_sha,
@@ -103,6 +120,16 @@ def scrub_result(result: DiffResult, scrub: Scrubber) -> DiffResult:
                     ),
                 )
                 for ch in c.changed
+            ),
+            packages=tuple(
+                dataclasses.replace(
+                    pkg,
+                    values=tuple(
+                        ValueChange(v.key, scrub.scrub_tree(v.before), scrub.scrub_tree(v.after), v.status)
+                        for v in pkg.values
+                    ),
+                )
+                for pkg in c.packages
             ),
         )
         for name, c in result.clusters.items()
@@ -142,6 +169,14 @@ def _compare(
             dangers.extend(changed_dangers(cluster, change))
         dangers.extend(disabled_packages(cluster, old, new))
     return clusters, sorted(dangers, key=lambda d: (d.cluster, d.rule, d.resource)), sorted(findings)
+
+
+def _by_cluster(renders: Mapping[str, Render], clusters: set[str]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for root in sorted(renders):
+        if renders[root].ok and cluster_of(root) in clusters:
+            out.setdefault(cluster_of(root), []).extend(renders[root].objects)
+    return out
 
 
 def _objects(renders: Mapping[str, Render], roots: Iterable[str]) -> list[dict[str, Any]]:

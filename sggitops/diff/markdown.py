@@ -13,6 +13,7 @@ import re
 
 from sggitops.diff.model import ClusterDiff, DiffResult
 from sggitops.diff.output import describe_refs, summary_line
+from sggitops.diff.packages import markdown_table
 
 MARKER = "<!-- sggitops-diff -->"
 GITLAB_NOTE_LIMIT = 1_000_000
@@ -102,7 +103,7 @@ def _counts(cluster: ClusterDiff) -> str:
 
 
 def _cluster_chunks(cluster: ClusterDiff) -> list[str]:
-    chunks: list[str] = []
+    chunks: list[str] = [table] if (table := markdown_table(cluster)) else []
     if cluster.added or cluster.removed:
         items = [f"- added `{r}`" for r in cluster.added] + [f"- removed `{r}`" for r in cluster.removed]
         chunks.append("\n".join(items) + "\n\n")

@@ -44,6 +44,26 @@ class ResourceChange:
 
 
 @dataclass(frozen=True)
+class PackageChange:
+    """One Big Bang package whose version, enabled state or values differ (values already redacted)."""
+
+    package: str  # values key: istiod, addons.gitlab (plus `/<release>` when a key renders several)
+    before: str  # version on the base side ("" when absent)
+    after: str
+    enabled_before: bool | None  # None: the package does not exist on that side
+    enabled_after: bool | None
+    values: tuple[ValueChange, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "package": self.package,
+            "before": {"version": self.before, "enabled": self.enabled_before},
+            "after": {"version": self.after, "enabled": self.enabled_after},
+            "values": [v.to_json() for v in self.values],
+        }
+
+
+@dataclass(frozen=True)
 class ClusterDiff:
     """The rendered differences of one cluster (every leaf overlay of the cluster taken together)."""
 
@@ -52,6 +72,8 @@ class ClusterDiff:
     removed: tuple[str, ...] = ()
     changed: tuple[ResourceChange, ...] = ()
     roots: tuple[str, ...] = ()  # the leaf overlays rendered for this cluster
+    packages: tuple[PackageChange, ...] = ()  # Big Bang packages that differ (sggitops.diff.packages)
+    bigbang: tuple[str, str] = ("", "")  # Big Bang version on the base and head side, when rendered
 
     @property
     def empty(self) -> bool:

@@ -9,13 +9,15 @@ import json
 from typing import Any
 
 from sggitops.diff.model import DiffResult
+from sggitops.diff.packages import text_lines
 from sggitops.diff.values import MISSING
 
 
 def to_json(result: DiffResult) -> str:
     """`{"version": 1, "clusters": {c: {"added", "removed", "changed": [{"resource", "diff"}]}},
     "rendered": {"base", "head"}}`, plus extra keys: `base`/`head` shas, `cached` per side, `dangers`,
-    `findings`, `notes`, and per change `paths` (dotted) and `values` (Big Bang values by key)."""
+    `findings`, `notes`, per change `paths` (dotted) and `values` (Big Bang values by key), and per
+    cluster `bigbang` versions and `packages` rows (sggitops.diff.packages; values redacted)."""
     clusters: dict[str, Any] = {}
     for name, cluster in sorted(result.clusters.items()):
         clusters[name] = {
@@ -31,6 +33,8 @@ def to_json(result: DiffResult) -> str:
                 for c in cluster.changed
             ],
             "roots": list(cluster.roots),
+            "bigbang": {"base": cluster.bigbang[0], "head": cluster.bigbang[1]},
+            "packages": [p.to_json() for p in cluster.packages],
         }
     doc = {
         "version": 1,
@@ -78,6 +82,7 @@ def to_text(result: DiffResult) -> str:
         lines.append(
             f"{name}: {len(cluster.added)} added, {len(cluster.removed)} removed, {len(cluster.changed)} changed"
         )
+        lines += text_lines(cluster)
         lines += [f"  + {r}" for r in cluster.added]
         lines += [f"  - {r}" for r in cluster.removed]
         for change in cluster.changed:
