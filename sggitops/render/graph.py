@@ -103,6 +103,7 @@ class RepoGraph:
     def findings(self) -> list[Finding]:
         """Static problems: remote bases, files beyond the load restrictor, helm charts."""
         listed = {r.path for k in self.kustomizations.values() for r in k.refs}  # builds report those
+        listed |= {k.file for k in self.kustomizations.values()}
         unsafe = fsguard.scan_tree(self.repo, skip=lambda rel: ignored(self.repo, rel))
         out = fsguard.findings(r for r in unsafe if r.path not in listed)
         for k in self.kustomizations.values():
