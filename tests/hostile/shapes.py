@@ -13,7 +13,9 @@ from pathlib import Path
 
 from sggitops.fsguard import MAX_FILE_BYTES
 
-OUTSIDE_SECRET = "apiVersion: v1\nkind: Secret\nmetadata: {name: leaked}\nstringData: {password: hunter2-outside}\n"
+OUTSIDE_SECRET = (
+    "apiVersion: v1\nkind: Secret\nmetadata: {name: leaked}\nstringData: {password: hunter2-outside}\n"
+)
 
 SHAPES = {
     "fifo": "build/unsafe-path",
@@ -83,7 +85,12 @@ def billion_laughs(levels: int = 9) -> str:
 
 
 def deep_flow(depth: int) -> str:
-    return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: {x: " + "[" * depth + "]" * depth + "}\n"
+    return (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: {x: "
+        + "[" * depth
+        + "]" * depth
+        + "}\n"
+    )
 
 
 def deep_block(depth: int) -> str:
