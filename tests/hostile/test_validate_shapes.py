@@ -20,6 +20,7 @@ from tests.hostile.shapes import OUTSIDE_SECRET, SHAPES, billion_laughs, deep_bl
 
 CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\ndata:\n  color: blue\n"
 EXIT_CODES = {0, 1, 2, 3, 4}
+CLI = (sys.executable, "-m", "sggitops")
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
@@ -69,7 +70,7 @@ def test_validate_refuses_shape_listed_unlisted_and_as_kustomization(tmp_path: P
     plant(repo, "unlisted/thing.yaml", shape)
     plant(repo, "overlays/kfile/kustomization.yaml", shape)
     before = {p.name for p in tmp_path.iterdir()}
-    code, text, findings = _validate(repo, tmp_path)
+    code, _text, findings = _validate(repo, tmp_path)
     assert code == 1
     by_file = {(f["file"], f["rule"]) for f in findings}
     assert ("overlays/listed/kustomization.yaml", rule) in by_file  # at the entry that lists it
@@ -123,15 +124,15 @@ def _all_attacks(tmp_path: Path) -> Path:
     return repo
 
 
+@pytest.mark.slow
 def test_every_attack_at_once_in_a_subprocess_is_bounded(tmp_path: Path) -> None:
     repo = _all_attacks(tmp_path)
-    report = tmp_path / "report.json"
+    report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "sggitops", "-C", str(repo), "validate", "-o", "text"]
-        + ["-o", f"json={report}", "-o", f"junit={tmp_path / 'junit.xml'}"],
+        [*CLI, "-C", str(repo), "validate", "-o", "text", "-o", f"json={report}", "-o", f"junit={junit}"],
         capture_output=True,
         text=True,
         timeout=60,
