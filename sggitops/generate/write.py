@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sggitops import fsguard
-
 from sggitops.errors import SggitopsError
 from sggitops.generate.lock import LOCK_PATH, Lock, digest, read_lock
 from sggitops.generate.plan import Plan
