@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sggitops.checks.globs import glob_match
 from sggitops.policy import budget
 from sggitops.policy.budget import ENGINE_FAILED
 from sggitops.policy.kyverno import engine
@@ -173,3 +174,12 @@ def test_validate_with_redos_policies_in_the_merge_request(tmp_path: Any) -> Non
     assert time.monotonic() - start < 60
     assert result.exit_code == 1, result.output
     assert result.output.count("[policy/violation]") == 2
+
+
+@pytest.mark.parametrize("stars", [10, 40])
+def test_appproject_glob_is_linear_as_gobwas(stars: int) -> None:
+    start = time.monotonic()
+    assert not glob_match("*a" * stars + "*b", "https://gitlab.mil/" + "a" * 20000)
+    assert glob_match("https://gitlab.mil/*", "https://gitlab.mil/team/x.git")
+    assert not glob_match("https://gitlab.mil/*", "https://gitlab.mil/team/x.git", "/")
+    assert time.monotonic() - start < 1.0
