@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sggitops.policy import budget
 from sggitops.policy.rego import engine
 from sggitops.policy.rego.engine import UNDEFINED, CompiledPolicy, RegoEngineFailed
 from sggitops.render import command
@@ -123,3 +124,10 @@ def test_kustomize_past_a_limit_is_a_build_finding(
     render = renderer.render("overlays/dev")
     assert [f.rule for f in render.findings] == [f"build/{limit}-limit"]
     assert render.findings[0].file == "overlays/dev/kustomization.yaml"
+
+
+def test_a_rego_policy_past_its_budget_is_engine_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    good = _good()
+    monkeypatch.setattr(budget, "POLICY_BUDGET", 0.0)
+    with pytest.raises(RegoEngineFailed, match="time budget"):
+        good.query("good/violation", {"review": {"object": {"spec": {}}}})

@@ -37,7 +37,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sggitops.policy.budget import ENGINE_FAILED, POLICY_BUDGET
+from sggitops.policy import budget
+from sggitops.policy.budget import ENGINE_FAILED
 from sggitops.policy.rego.errors import RegoCompileError, RegoEvalError, RegoUnsupported
 from sggitops.policy.rego.tokens import Kind, Token, tokenize
 
@@ -365,8 +366,8 @@ class CompiledPolicy:
         """The value of `entrypoint` (`package/path/rule`) for `input_doc`; UNDEFINED when it has none."""
         if self.failed:
             raise RegoEngineFailed(self.failed)
-        if self.seconds > POLICY_BUDGET:
-            self.failed = f"the policy used up its time budget of {POLICY_BUDGET:g} s; not evaluated further"
+        if self.seconds > budget.POLICY_BUDGET:
+            self.failed = budget.Budget().message()
             raise RegoEngineFailed(self.failed)
         start = time.perf_counter()
         try:
