@@ -18,7 +18,7 @@ from pathlib import Path
 from sggitops import fsguard
 from sggitops.findings import Finding, Severity
 from sggitops.render.ignore import ignored
-from sggitops.render.kustomization import Kustomization, Ref, RefKind, find_file, parse
+from sggitops.render.kustomization import KUSTOMIZATION_FILES, Kustomization, Ref, RefKind, find_file, parse
 from sggitops.render.sources import SourceIndex, build_index
 from sggitops.resource import ResourceId
 
@@ -103,7 +103,7 @@ class RepoGraph:
     def findings(self) -> list[Finding]:
         """Static problems: remote bases, files beyond the load restrictor, helm charts."""
         listed = {r.path for k in self.kustomizations.values() for r in k.refs}  # builds report those
-        listed |= {k.file for k in self.kustomizations.values()}
+        listed |= {_join(k.dir, n) for k in self.kustomizations.values() for n in KUSTOMIZATION_FILES}
         unsafe = fsguard.scan_tree(self.repo, skip=lambda rel: ignored(self.repo, rel))
         out = fsguard.findings(r for r in unsafe if r.path not in listed)
         for k in self.kustomizations.values():

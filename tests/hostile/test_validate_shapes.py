@@ -151,3 +151,16 @@ def test_every_attack_at_once_in_a_subprocess_is_bounded(tmp_path: Path) -> None
     for i in range(len(SHAPES)):
         assert f"overlays/a{i}/kustomization.yaml" in files
     assert "hunter2" not in done.stdout + report.read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"),
+    [("kustomization.yml", "fifo"), ("Kustomization", "fifo"), ("Kustomization", "devzero")],
+)
+def test_a_shape_beside_the_kustomization_file_is_refused(tmp_path: Path, name: str, shape: str) -> None:
+    """kustomize opens every kustomization file name it finds in a directory: a FIFO there blocks it."""
+    repo = _repo(tmp_path)
+    rule = plant(repo, f"overlays/ok/{name}", shape)
+    code, _text, findings = _validate(repo, tmp_path)
+    assert code == 1
+    assert [(f["file"], f["rule"]) for f in findings if f["rule"] == rule] == [(f"overlays/ok/{name}", rule)]
