@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +42,7 @@ UNSAFE = "build/unsafe-path"
 TOO_LARGE = "build/too-large"
 YAML_BOMB = "build/yaml-bomb"
 
-SKIP = frozenset({".git"})
+SKIP = frozenset({".git", ".sggitops-cache"})
 
 
 class UnsafePath(OSError):
@@ -130,12 +130,16 @@ def read_text(path: Path, root: Path | None = None, *, max_bytes: int = MAX_FILE
     return read_bytes(path, root, max_bytes=max_bytes).decode("utf-8")
 
 
-def scan_tree(repo: Path) -> list[Refusal]:
-    """Every path under `repo` (`.git` skipped, symlinks not followed) that must not be read."""
+def scan_tree(repo: Path, skip: Callable[[str], bool] | None = None) -> list[Refusal]:
+    """Every path under `repo` (`.git` and what `skip(rel)` says skipped, symlinks not followed) that
+    must not be read."""
     repo = Path(os.path.abspath(repo))
     out: list[Refusal] = []
     for current, dirs, files in os.walk(repo):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP)
+        here = os.path.relpath(current, repo)
+        dirs[:] = sorted(
+            d for d in dirs if d not in SKIP and not (skip and skip(os.path.normpath(os.path.join(here, d))))
+        )
         for name in [*files, *(d for d in dirs if os.path.islink(os.path.join(current, d)))]:
             full = Path(current, name)
             try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -70,7 +71,10 @@ def copy_tree(src: Path, dst: Path) -> None:
     """Copy src's files over dst (dirs merged, files replaced); `.delete` lists paths to remove instead."""
     for path in sorted(src.rglob("*")):
         rel = path.relative_to(src)
-        if path.is_dir():
+        if path.is_symlink():  # kept as a link (build-unsafe-path): never followed, never read
+            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+            (dst / rel).symlink_to(os.readlink(path))
+        elif path.is_dir():
             (dst / rel).mkdir(parents=True, exist_ok=True)
         elif rel.as_posix() == DELETE_LIST:
             for line in path.read_text("utf-8").splitlines():

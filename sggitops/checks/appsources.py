@@ -1,4 +1,4 @@
-"""`validate --app-sources`: fetch each child Application's own source (gitpython; cached; local paths
+"""`validate --app-sources`: fetch each child Application's own source (git, bounded; cached; local paths
 and file:// mirrors work offline) at its targetRevision and render it, so the cluster's policies are also
 evaluated against the mission apps they would admit or reject."""
 
@@ -11,10 +11,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sggitops import yamlio
+from sggitops import fsguard, yamlio
 from sggitops.checks.context import RepoContext, normalize_repo_url
+from sggitops.errors import ToolError
 from sggitops.findings import Finding, Severity
+from sggitops.render.command import Command
 from sggitops.resource import ResourceId
+
+CLONE_TIMEOUT = 300.0
+"""Seconds for one clone or checkout of an app source."""
 
 IMMUTABLE = re.compile(r"^([0-9a-f]{40}|v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?)$")
 
@@ -27,9 +32,8 @@ def _sources(app: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def checkout(url: str, revision: str, cache: Path) -> Path:
-    """A working copy of `url` at `revision` under `cache` (reused for commits and version tags)."""
-    import git
-
+    """A working copy of `url` at `revision` under `cache` (reused for commits and version tags); git
+    runs bounded (time, memory) like every tool: a source that never answers is a finding, not a hang."""
     key = hashlib.sha256(f"{url}@{revision}".encode()).hexdigest()[:24]
     dest = cache / "apps" / key
     if dest.is_dir() and IMMUTABLE.match(revision):
@@ -40,25 +44,31 @@ def checkout(url: str, revision: str, cache: Path) -> Path:
     tmp = dest.with_name(dest.name + ".partial")
     if tmp.exists():
         shutil.rmtree(tmp)
-    env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
     try:
         if revision and revision != "HEAD" and not re.fullmatch(r"[0-9a-f]{7,40}", revision):
-            git.Repo.clone_from(url, tmp, env=env, depth=1, branch=revision, single_branch=True)
+            _git("clone", "--depth=1", "--single-branch", "--branch", revision, "--", url, str(tmp))
         else:
-            repo = git.Repo.clone_from(url, tmp, env=env)
+            _git("clone", "--", url, str(tmp))
             if revision and revision != "HEAD":
-                repo.git.checkout(revision)
-    except git.GitCommandError:
+                _git("-C", str(tmp), "checkout", revision)
+    except ToolError:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     tmp.rename(dest)
     return dest
 
 
+def _git(*args: str) -> None:
+    env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
+    Command(
+        ("git", *args), timeout=CLONE_TIMEOUT, env=env, hint="check the URL, the revision and access"
+    ).run()
+
+
 def _plain_manifests(directory: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for path in sorted(directory.glob("*.y*ml")):
-        for doc in yamlio.load_all(path.read_text("utf-8"), str(path)):
+        for doc in yamlio.load_all(fsguard.read_text(path, directory), str(path)):
             plain = yamlio.to_plain(doc)
             if isinstance(plain, dict) and plain.get("kind"):
                 out.append(plain)

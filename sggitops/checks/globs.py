@@ -31,6 +31,8 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from sggitops.policy.goregex import GoRegexError, compile_go
+
 REPO_SEPARATORS = "/"
 _SSH_URL = re.compile(r"^(ssh://)?([^/:]*?)@[^@]+$")
 
@@ -40,13 +42,14 @@ class GlobSyntaxError(ValueError):
 
 
 @lru_cache(maxsize=4096)
-def compile_glob(pattern: str, separators: str = "") -> re.Pattern[str] | None:
-    """The regex equivalent of a gobwas glob, or None when gobwas would refuse the pattern."""
+def compile_glob(pattern: str, separators: str = "") -> Any:
+    """The regex equivalent of a gobwas glob (on RE2: an AppProject's `*a*a*...*b` against a long URL
+    stays linear, as gobwas is), or None when gobwas would refuse the pattern."""
     try:
         body, _ = _sequence(pattern, 0, separators, in_braces=False)
-    except GlobSyntaxError:
+        return compile_go("(?s)" + body)
+    except (GlobSyntaxError, GoRegexError):
         return None
-    return re.compile(body, re.DOTALL)
 
 
 def glob_match(pattern: str, text: str, separators: str = "") -> bool:

@@ -16,6 +16,9 @@ subrule, CEL, apiCall context, external_data ...). It is never counted as a pass
 
 `policy/error` (error): a rule that failed to evaluate (fails closed).
 
+`policy/engine-failed` (error, once per policy and cluster): the engine crashed (regopy SIGSEGV), hung
+or used up the policy's time budget (`sggitops.policy.budget`); that policy is not evaluated further.
+
 `policy/malformed` (error): a policy object that cannot be read.
 
 `policy/expired-exception` (error): a policy exception past its `expires` date.

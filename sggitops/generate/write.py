@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import errno
-import fcntl
 import os
 import tempfile
 import time
@@ -27,6 +26,11 @@ from sggitops import fsguard
 from sggitops.errors import SggitopsError
 from sggitops.generate.lock import LOCK_PATH, Lock, digest, read_lock
 from sggitops.generate.plan import Plan
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; one generate at a time is then the user's to keep
+    fcntl = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -164,7 +168,7 @@ def repo_lock(root: Path, wait: float | None = None) -> Iterator[None]:
     )
     try:
         deadline = time.monotonic() + (_lock_wait() if wait is None else wait)
-        while True:
+        while fcntl is not None:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break

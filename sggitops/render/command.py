@@ -81,8 +81,9 @@ def _env_bytes(name: str, default: int) -> int:
 MEMORY_LIMIT = _env_bytes("SGGITOPS_TOOL_MEMORY", 1 << 30)
 """Address space per tool process: 1 GiB (Go reserves ~600 MiB of it at start; kustomize fits)."""
 
-OUTPUT_LIMIT = _env_bytes("SGGITOPS_TOOL_OUTPUT", 64 << 20)
-"""Bytes per output stream: a rendered overlay is a few MiB; a Big Bang fleet base well under this."""
+OUTPUT_LIMIT = _env_bytes("SGGITOPS_TOOL_OUTPUT", 32 << 20)
+"""Bytes per output stream. A rendered overlay is a few MiB at most (a vendored CRD bundle); parsing
+YAML takes ~15x its size in memory, so 32 MiB keeps the whole run under 1 GiB."""
 
 _OOM_MARKS = ("out of memory", "cannot allocate memory", "failed to reserve", "memoryerror", "std::bad_alloc")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from sggitops import fsguard
 from sggitops.findings import Finding, Severity
 from sggitops.render.ignore import ignored
-from sggitops.render.kustomization import Kustomization, Ref, RefKind, find_file, parse
+from sggitops.render.kustomization import KUSTOMIZATION_FILES, Kustomization, Ref, RefKind, find_file, parse
 from sggitops.render.sources import SourceIndex, build_index
 from sggitops.resource import ResourceId
 
@@ -103,7 +103,9 @@ class RepoGraph:
     def findings(self) -> list[Finding]:
         """Static problems: remote bases, files beyond the load restrictor, helm charts."""
         listed = {r.path for k in self.kustomizations.values() for r in k.refs}  # builds report those
-        out = fsguard.findings(r for r in fsguard.scan_tree(self.repo) if r.path not in listed)
+        listed |= {_join(k.dir, n) for k in self.kustomizations.values() for n in KUSTOMIZATION_FILES}
+        unsafe = fsguard.scan_tree(self.repo, skip=lambda rel: ignored(self.repo, rel))
+        out = fsguard.findings(r for r in unsafe if r.path not in listed)
         for k in self.kustomizations.values():
             out.extend(self._ref_findings(k))
             for name, line, col in k.helm_charts:
@@ -137,7 +139,9 @@ class RepoGraph:
                         hint="vendor it into this repo so builds are hermetic and work air-gapped",
                     )
                 )
-            elif ref.kind is RefKind.FILE and not _below(Path(os.path.realpath(self.repo / ref.path)), base):
+            elif ref.kind is RefKind.FILE and _outside_root(
+                Path(os.path.realpath(self.repo / ref.path)), base, self.repo
+            ):
                 out.append(
                     Finding(
                         k.file,
@@ -179,6 +183,11 @@ def scan_repo(repo: Path) -> RepoGraph:
         if file is not None:
             found.append(parse(repo, file))
     return RepoGraph(repo, found)
+
+
+def _outside_root(path: Path, base: Path, repo: Path) -> bool:
+    """Outside the kustomization root but inside the repo (outside the repo is build/unsafe-path)."""
+    return not _below(path, base) and _below(path, repo)
 
 
 def _below(path: Path, base: Path) -> bool:

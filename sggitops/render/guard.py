@@ -10,16 +10,21 @@ from __future__ import annotations
 from sggitops import fsguard
 from sggitops.findings import Finding, Severity
 from sggitops.render.graph import RepoGraph
+from sggitops.render.kustomization import KUSTOMIZATION_FILES
 
 
 def refused_build(graph: RepoGraph, root: str) -> tuple[Finding, ...]:
     """Findings for the files of `root`'s build that fsguard refuses (empty: the build may run)."""
-    refusals = fsguard.check_build(graph.repo, graph.closure(root))
+    dirs = _dirs(graph, root)
+    # kustomize also opens every kustomization file name it finds beside the one it uses (a FIFO named
+    # `Kustomization` next to kustomization.yaml blocks it), so those are checked too
+    beside = [f"{d}/{name}" if d != "." else name for d in dirs for name in KUSTOMIZATION_FILES]
+    refusals = fsguard.check_build(graph.repo, dict.fromkeys([*graph.closure(root), *beside]))
     if not refusals:
         return ()
     listed = {
         ref.path: (k.file, ref.line, ref.col)
-        for directory in _dirs(graph, root)
+        for directory in dirs
         for k in [graph.kustomizations[directory]]
         for ref in k.refs
     }

@@ -2,8 +2,10 @@
 
 `Renderer(repo).render(root)` returns a `Render` (the objects as plain dicts in kustomize's output order,
 the YAML text, seconds, whether it came from the cache). A build that fails or times out is not an
-exception: it is a `build/failed` or `build/timeout` Finding on the Render, mapped to the file that
-caused it. Only a missing or broken tool raises (ToolError, exit 4).
+exception: it is a `build/failed`, `build/timeout`, `build/memory-limit` or `build/output-limit` Finding
+on the Render, mapped to the file that caused it. A root whose inputs fsguard refuses (a FIFO, a device,
+a symlink out of the repo, an oversized file, an alias bomb) is not built at all (`render.guard`). Only a
+missing or broken tool raises (ToolError, exit 4).
 """
 
 from __future__ import annotations

@@ -6,11 +6,13 @@ crash. A native crash (SIGSEGV), a hang past `QUERY_TIMEOUT`/`COMPILE_TIMEOUT`, 
 time budget (`sggitops.policy.budget`) raises `RegoEngineFailed` for that policy only, now and on every
 later query; the next policy gets a fresh worker and the run goes on.
 
-Cost, measured on this project's CI machine (2 shared cores): the worker starts in ~0.25 s once per
-run (Python + regopy import), a compile is as fast as in-process plus ~0.1 ms, and a query costs
-~0.05-0.1 ms more than in-process (one JSON frame each way over a pipe): 10,000 reviews of a Pod by a
-pod-security template take ~1.5 s instead of ~1.0 s. A crash costs one restart (~0.25 s) plus the
-recompile of the templates the dead worker held, done lazily on their next query.
+Cost, measured on the development machine (2 cores, load average 8): the worker starts in ~0.3 s once
+per run (Python + regopy import); an empty round trip costs ~0.15 ms and JSON framing ~0.06 ms per
+Pod review; 2,000 reviews by gatekeeper-library's privileged-containers template took 4.0-4.3 s
+through the worker against 2.5-2.6 s in-process (the rest is the wake-up of the other process on busy
+cores). A crash costs one restart plus the recompile of the templates the dead worker held, done
+lazily on their next query. The main process never loads regopy (nor its copy of RE2, which clashes
+with google-re2's when loaded first).
 
 rego-cpp quirks handled on the worker side: errors are S-expressions, not JSON; a call to an unknown
 function only fails at query time; `http.send` and some builtins silently evaluate to undefined; the C
@@ -35,7 +37,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sggitops.policy.budget import ENGINE_FAILED, POLICY_BUDGET
+from sggitops.policy import budget
+from sggitops.policy.budget import ENGINE_FAILED
 from sggitops.policy.rego.errors import RegoCompileError, RegoEvalError, RegoUnsupported
 from sggitops.policy.rego.tokens import Kind, Token, tokenize
 
@@ -363,8 +366,8 @@ class CompiledPolicy:
         """The value of `entrypoint` (`package/path/rule`) for `input_doc`; UNDEFINED when it has none."""
         if self.failed:
             raise RegoEngineFailed(self.failed)
-        if self.seconds > POLICY_BUDGET:
-            self.failed = f"the policy used up its time budget of {POLICY_BUDGET:g} s; not evaluated further"
+        if self.seconds > budget.POLICY_BUDGET:
+            self.failed = budget.Budget().message()
             raise RegoEngineFailed(self.failed)
         start = time.perf_counter()
         try:

@@ -24,7 +24,6 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
 
-import re2  # noqa: F401  (loaded before regopy: see sggitops.policy.goregex)
 import regopy
 from regopy import rego_shared
 
