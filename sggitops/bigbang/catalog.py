@@ -273,7 +273,9 @@ class Catalog:
             if value not in options:
                 problems.append(
                     ChoiceProblem(
-                        field_name, f"{field_name}: unknown option {value!r}", f"use one of {options}"
+                        field_name,
+                        f"{field_name}: unknown option {value!r}",
+                        f"use one of {', '.join(options)}",
                     )
                 )
                 continue
@@ -288,7 +290,7 @@ class Catalog:
         self, field_name: str, value: str, options: list[str], spans: tuple[KeyMapping, ...], v: Version
     ) -> ChoiceProblem:
         others = [o for o in options if o != value]
-        hint = f"use {field_name}: {others[0]}" if len(others) == 1 else f"use one of {others}"
+        hint = f"use {field_name}: {others[0]}" if len(others) == 1 else f"use one of {', '.join(others)}"
         ended = [s.until for s in spans if s.until is not None and s.until <= v]
         if ended:
             return ChoiceProblem(
@@ -302,7 +304,7 @@ class Catalog:
         """Logical package -> enabled for a `build` or `run` cluster (core + role packages + choices)."""
         if role not in self.roles or role == "core":
             valid = sorted(r for r in self.roles if r != "core")
-            raise CatalogError(f"unknown cluster role {role!r}", hint=f"expected one of {valid}")
+            raise CatalogError(f"unknown cluster role {role!r}", hint=f"expected one of {', '.join(valid)}")
         choices = choices or Choices()
         on = set(self.roles["core"]) | set(self.roles[role])
         engine = self.choices["policyEngine"]["options"].get(choices.policy_engine, ())
@@ -320,7 +322,8 @@ class Catalog:
         unknown = sorted(set(toggles) - set(states))
         if unknown:
             raise CatalogError(
-                f"unknown logical package(s) {unknown}", hint=f"valid names are {sorted(states)}"
+                f"unknown logical package(s) {', '.join(unknown)}",
+                hint=f"valid names are {', '.join(sorted(states))}",
             )
         states.update({name: bool(on) for name, on in toggles.items()})
         return states
@@ -330,7 +333,8 @@ class Catalog:
         v = self.check_version(version)
         if package not in self.mappings:
             raise CatalogError(
-                f"unknown logical package {package!r}", hint=f"valid names are {sorted(self.mappings)}"
+                f"unknown logical package `{package}`",
+                hint=f"valid names are {', '.join(sorted(self.mappings))}",
             )
         spans = self.mappings[package].get(self._option(package, choices), ())
         return next((s for s in spans if s.contains(v)), None)
