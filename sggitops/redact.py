@@ -49,51 +49,15 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 EMBEDDED = "<text>"
 """A path step: the leaf sits inside the YAML/JSON text held by the previous step."""
 
-CREDENTIAL_WORDS = (
-    "password",
-    "passwd",
-    "passphrase",
-    "secret",
-    "token",
-    "credential",
-    "apikey",
-    "accesskey",
-    "privatekey",
-    "htpasswd",
-    "dockerconfigjson",
+CREDENTIAL_WORDS = tuple(
+    "password passwd passphrase secret token credential apikey accesskey privatekey htpasswd "
+    "dockerconfigjson ".split()
 )
 KEY_MATERIAL = ("signing", "encryption", "master", "session", "auth", "license", "ssh", "private")
-NOT_A_VALUE_SUFFIXES = (
-    "ref",
-    "refs",
-    "name",
-    "names",
-    "namespace",
-    "file",
-    "files",
-    "path",
-    "enabled",
-    "length",
-    "type",
-    "mode",
-    "policy",
-    "selector",
-    "url",
-    "endpoint",
-    "provider",
-    "format",
-    "ttl",
-    "duration",
-    "expiry",
-    "expiration",
-    "rotation",
-    "header",
-    "audience",
-    "issuer",
-    "store",
-    "label",
-    "labels",
-    "annotations",
+NOT_A_VALUE_SUFFIXES = tuple(
+    "ref refs name names namespace file files path enabled length type mode policy selector url "
+    "endpoint provider format ttl duration expiry expiration rotation header audience issuer "
+    "store label labels annotations ".split()
 )
 NOT_A_VALUE_PREFIXES = ("existing", "use", "create", "generate", "auto", "enable", "skip", "mount")
 REFERENCE_PREFIXES = ("op://", "vault:", "ref+", "secretref+", "awssm:", "gcpsm:", "azkv:", "k8s-secret:")
