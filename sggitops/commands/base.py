@@ -53,8 +53,6 @@ class Context:
     started: float = field(default_factory=time.perf_counter)
 
     def console(self, *, stderr: bool = False) -> Console:
-        from rich.console import Console
-
         return Console(stderr=stderr, no_color=not self.color, highlight=False, soft_wrap=True)
 
     def info(self, message: str) -> None:
