@@ -50,14 +50,54 @@ EMBEDDED = "<text>"
 """A path step: the leaf sits inside the YAML/JSON text held by the previous step."""
 
 CREDENTIAL_WORDS = tuple(
-    "password passwd passphrase secret token credential apikey accesskey privatekey htpasswd "
-    "dockerconfigjson ".split()
+    [
+        "password",
+        "passwd",
+        "passphrase",
+        "secret",
+        "token",
+        "credential",
+        "apikey",
+        "accesskey",
+        "privatekey",
+        "htpasswd",
+        "dockerconfigjson",
+    ]
 )
 KEY_MATERIAL = ("signing", "encryption", "master", "session", "auth", "license", "ssh", "private")
 NOT_A_VALUE_SUFFIXES = tuple(
-    "ref refs name names namespace file files path enabled length type mode policy selector url "
-    "endpoint provider format ttl duration expiry expiration rotation header audience issuer "
-    "store label labels annotations ".split()
+    [
+        "ref",
+        "refs",
+        "name",
+        "names",
+        "namespace",
+        "file",
+        "files",
+        "path",
+        "enabled",
+        "length",
+        "type",
+        "mode",
+        "policy",
+        "selector",
+        "url",
+        "endpoint",
+        "provider",
+        "format",
+        "ttl",
+        "duration",
+        "expiry",
+        "expiration",
+        "rotation",
+        "header",
+        "audience",
+        "issuer",
+        "store",
+        "label",
+        "labels",
+        "annotations",
+    ]
 )
 NOT_A_VALUE_PREFIXES = ("existing", "use", "create", "generate", "auto", "enable", "skip", "mount")
 REFERENCE_PREFIXES = ("op://", "vault:", "ref+", "secretref+", "awssm:", "gcpsm:", "azkv:", "k8s-secret:")
@@ -368,3 +408,19 @@ def _set(node: Any, path: Path, value: Any) -> None:
     for step in path[:-1]:
         node = node[step]
     node[path[-1]] = value
+
+
+def scrubber_for_texts(texts: Iterable[str]) -> Scrubber:
+    """A scrubber for every credential value of these YAML (or JSON) texts; unparseable texts add none."""
+    out = Scrubber()
+    for text in texts:
+        if not _MIGHT_HOLD.search(text):
+            continue
+        try:
+            docs = yamlio.load_plain_all(text, "text")
+        except (InputError, RecursionError, ValueError):
+            continue
+        for _line, _col, doc in docs:
+            for leaf in credential_leaves(doc):
+                out.add(leaf.value)
+    return out

@@ -34,6 +34,7 @@ from sggitops.bump.plan import (
 from sggitops.bump.yamltext import Quoted
 from sggitops.errors import GenerateConflict
 from sggitops.generate import write
+from sggitops.generate.outcome import redacted_diff
 from sggitops.generate.plan import plan
 from sggitops.spec.load import SPEC_FILE, parse_spec, read_spec_text, spec_digest
 from sggitops.spec.resolve import cluster_version
@@ -280,7 +281,9 @@ def apply_bump(
             f"{len(changes.conflicts)} generated file(s) were edited by hand; the bump would overwrite them",
             paths=changes.conflicts,
         )
-    files_diff = bump.spec_diff() + write.diff(root, planned)
+    files_diff = redacted_diff(
+        root, planned, extra=(bump.spec_before, bump.spec_after), head=bump.spec_diff()
+    )
     write.atomic_write(root / SPEC_FILE, bump.spec_after.encode("utf-8"))
     changes = write.apply(root, planned, force=force)
     warnings: list[str] = []
