@@ -80,7 +80,9 @@ def test_customer_template(name: str, reference: Path, tmp_path: Path) -> None:
     missing = EXPECTED[name] - got
     assert not missing, f"missing {sorted(missing)}; got:\n{output}"
     # the cosign public key Secret holds no secret (a base64 `-----BEGIN PUBLIC KEY-----`)
-    assert not [f for f in findings if f["file"] == "base/cosignsecret.yaml" and f["rule"] == "secrets/plaintext"]
+    assert not [
+        f for f in findings if f["file"] == "base/cosignsecret.yaml" and f["rule"] == "secrets/plaintext"
+    ]
     # nor does any output quote the template's placeholder credentials
     assert "your-iron-bank-pat-or-cli-secret" not in output
     assert code == 1

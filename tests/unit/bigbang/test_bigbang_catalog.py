@@ -108,7 +108,11 @@ def test_packages_apply_toggles_last(catalog: Catalog) -> None:
 def test_packages_refuse_unknown_names(catalog: Catalog) -> None:
     with pytest.raises(CatalogError, match=r"unknown logical package\(s\) nexus") as info:
         catalog.packages("3.31.0", "build", Choices(), {"nexus": True})
-    assert "sonarqube" in info.value.hint and "'" not in info.value.hint and info.value.hint.startswith("valid names are")
+    assert (
+        "sonarqube" in info.value.hint
+        and "'" not in info.value.hint
+        and info.value.hint.startswith("valid names are")
+    )
 
 
 def test_enabled_values_gatekeeper_disables_kyverno_and_new_istio_disables_legacy(catalog: Catalog) -> None:
