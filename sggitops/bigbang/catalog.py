@@ -321,9 +321,9 @@ class Catalog:
         states = self.role_defaults(role, choices)
         unknown = sorted(set(toggles) - set(states))
         if unknown:
+            valid = ", ".join(sorted(states))
             raise CatalogError(
-                f"unknown logical package(s) {', '.join(unknown)}",
-                hint=f"valid names are {', '.join(sorted(states))}",
+                f"unknown logical package(s) {', '.join(unknown)}", hint=f"valid names are {valid}"
             )
         states.update({name: bool(on) for name, on in toggles.items()})
         return states
