@@ -271,13 +271,8 @@ class Catalog:
             value = getattr(choices, spec["attr"])
             options = list(spec["options"])
             if value not in options:
-                problems.append(
-                    ChoiceProblem(
-                        field_name,
-                        f"{field_name}: unknown option {value!r}",
-                        f"use one of {', '.join(options)}",
-                    )
-                )
+                hint = f"use one of {', '.join(options)}"
+                problems.append(ChoiceProblem(field_name, f"{field_name}: unknown option {value!r}", hint))
                 continue
             for package in spec["options"][value]:
                 spans = self.mappings[package].get(value) or self.mappings[package].get("", ())
@@ -332,10 +327,8 @@ class Catalog:
         """The keys `package` uses in `version` for the selected option (None when it has none)."""
         v = self.check_version(version)
         if package not in self.mappings:
-            raise CatalogError(
-                f"unknown logical package `{package}`",
-                hint=f"valid names are {', '.join(sorted(self.mappings))}",
-            )
+            valid = ", ".join(sorted(self.mappings))
+            raise CatalogError(f"unknown logical package `{package}`", hint=f"valid names are {valid}")
         spans = self.mappings[package].get(self._option(package, choices), ())
         return next((s for s in spans if s.contains(v)), None)
 
