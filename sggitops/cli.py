@@ -11,7 +11,18 @@ from __future__ import annotations
 import click
 
 from sggitops import __version__
-from sggitops.commands.base import Context, common_options
+from sggitops.commands.base import (  # the pieces a command block needs, importable from here too
+    Context,
+    Outputs,
+    bigbang_repo_option,
+    common_options,
+    emit,
+    finish,
+    guarded,
+    jobs_option,
+    output_option,
+    vcs_options,
+)
 from sggitops.commands.bump import bump, versions
 from sggitops.commands.diff import diff, gitlab
 from sggitops.commands.generate import generate, init
@@ -30,3 +41,29 @@ def main(click_ctx: click.Context) -> None:
 
 for _command in (init, generate, validate, diff, policy, bump, versions, gitlab):
     main.add_command(_command)
+
+__all__ = [
+    "Context",
+    "Outputs",
+    "bigbang_repo_option",
+    "common_options",
+    "emit",
+    "finish",
+    "guarded",
+    "jobs_option",
+    "main",
+    "output_option",
+    "vcs_options",
+]
+
+# New commands: append a block here (or a module in sggitops/commands/ added to the tuple above):
+#
+#     @main.command()
+#     @common_options
+#     @output_option(("text", "json"))
+#     @guarded
+#     def rollout(ctx: Context, outputs: Outputs) -> None:
+#         """One line of help."""
+#         result = core(ctx.root)  # findings are made in the core
+#         emit(ctx, outputs, {"text": lambda: to_text(result), "json": lambda: to_json(result)})
+#         finish(ctx, result.findings)

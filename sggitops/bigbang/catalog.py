@@ -271,11 +271,8 @@ class Catalog:
             value = getattr(choices, spec["attr"])
             options = list(spec["options"])
             if value not in options:
-                problems.append(
-                    ChoiceProblem(
-                        field_name, f"{field_name}: unknown option {value!r}", f"use one of {options}"
-                    )
-                )
+                hint = f"use one of {', '.join(options)}"
+                problems.append(ChoiceProblem(field_name, f"{field_name}: unknown option {value!r}", hint))
                 continue
             for package in spec["options"][value]:
                 spans = self.mappings[package].get(value) or self.mappings[package].get("", ())
@@ -288,7 +285,7 @@ class Catalog:
         self, field_name: str, value: str, options: list[str], spans: tuple[KeyMapping, ...], v: Version
     ) -> ChoiceProblem:
         others = [o for o in options if o != value]
-        hint = f"use {field_name}: {others[0]}" if len(others) == 1 else f"use one of {others}"
+        hint = f"use {field_name}: {others[0]}" if len(others) == 1 else f"use one of {', '.join(others)}"
         ended = [s.until for s in spans if s.until is not None and s.until <= v]
         if ended:
             return ChoiceProblem(
@@ -302,7 +299,7 @@ class Catalog:
         """Logical package -> enabled for a `build` or `run` cluster (core + role packages + choices)."""
         if role not in self.roles or role == "core":
             valid = sorted(r for r in self.roles if r != "core")
-            raise CatalogError(f"unknown cluster role {role!r}", hint=f"expected one of {valid}")
+            raise CatalogError(f"unknown cluster role {role!r}", hint=f"expected one of {', '.join(valid)}")
         choices = choices or Choices()
         on = set(self.roles["core"]) | set(self.roles[role])
         engine = self.choices["policyEngine"]["options"].get(choices.policy_engine, ())
@@ -319,8 +316,9 @@ class Catalog:
         states = self.role_defaults(role, choices)
         unknown = sorted(set(toggles) - set(states))
         if unknown:
+            valid = ", ".join(sorted(states))
             raise CatalogError(
-                f"unknown logical package(s) {unknown}", hint=f"valid names are {sorted(states)}"
+                f"unknown logical package(s) {', '.join(unknown)}", hint=f"valid names are {valid}"
             )
         states.update({name: bool(on) for name, on in toggles.items()})
         return states
@@ -329,9 +327,8 @@ class Catalog:
         """The keys `package` uses in `version` for the selected option (None when it has none)."""
         v = self.check_version(version)
         if package not in self.mappings:
-            raise CatalogError(
-                f"unknown logical package {package!r}", hint=f"valid names are {sorted(self.mappings)}"
-            )
+            valid = ", ".join(sorted(self.mappings))
+            raise CatalogError(f"unknown logical package `{package}`", hint=f"valid names are {valid}")
         spans = self.mappings[package].get(self._option(package, choices), ())
         return next((s for s in spans if s.contains(v)), None)
 

@@ -34,6 +34,7 @@ from sggitops.bump.plan import (
 from sggitops.bump.yamltext import Quoted
 from sggitops.errors import GenerateConflict
 from sggitops.generate import write
+from sggitops.generate.outcome import redacted_diff
 from sggitops.generate.plan import plan
 from sggitops.spec.load import SPEC_FILE, parse_spec, read_spec_text, spec_digest
 from sggitops.spec.resolve import cluster_version
@@ -147,16 +148,9 @@ def plan_bump(
     final.update({m.cluster: m.to_version for m in moves})
     _choices, choice_changes = fix_choices(platform, moves, catalog, final)
     blocks, block_warnings = migrate_blocks(platform, moves, catalog)
-    spec = spec_edit.SpecText(text, SPEC_FILE)
-    notes_before = _notes_before(spec, blocks)
-    for scope in scopes:
-        spec.set(scope.path, Quoted(target, spec_edit.version_style(spec)))
-    for change in choice_changes:
-        spec.set(("spec", "choices", change.field), change.after)
-        warnings.append(f"choices.{change.field}: {change.before} -> {change.after} ({change.reason})")
-    for migrated in blocks:
-        spec_edit.edit_values(spec, migrated.block.path, migrated.values, _renames(migrated))
-    spec = spec_edit.SpecText(keep_everything(text, spec.text, _dropped(blocks), SPEC_FILE), SPEC_FILE)
+    notes_before = _notes_before(spec_edit.SpecText(text, SPEC_FILE), blocks)
+    spec = _edit_spec(text, target, scopes, choice_changes, blocks)
+    warnings.extend(f"choices.{c.field}: {c.before} -> {c.after} ({c.reason})" for c in choice_changes)
     parse_spec(spec.text, SPEC_FILE)  # the edited spec must still be a valid platform
     notes = tuple(_with_after_lines(spec, notes_before))
     warnings.extend(block_warnings)
@@ -175,6 +169,24 @@ def plan_bump(
         warnings=tuple(warnings),
         source=source,
     )
+
+
+def _edit_spec(
+    text: str,
+    target: str,
+    scopes: Sequence[Scope],
+    choice_changes: Sequence[ChoiceChange],
+    blocks: Sequence[BlockMigration],
+) -> spec_edit.SpecText:
+    """The spec with the version pins, choices and values edited; dropped values kept as comments."""
+    spec = spec_edit.SpecText(text, SPEC_FILE)
+    for scope in scopes:
+        spec.set(scope.path, Quoted(target, spec_edit.version_style(spec)))
+    for change in choice_changes:
+        spec.set(("spec", "choices", change.field), change.after)
+    for migrated in blocks:
+        spec_edit.edit_values(spec, migrated.block.path, migrated.values, _renames(migrated))
+    return spec_edit.SpecText(keep_everything(text, spec.text, _dropped(blocks), SPEC_FILE), SPEC_FILE)
 
 
 def _renames(migrated: BlockMigration) -> list[tuple[tuple[str | int, ...], str, str]]:
@@ -270,7 +282,9 @@ def apply_bump(
             f"{len(changes.conflicts)} generated file(s) were edited by hand; the bump would overwrite them",
             paths=changes.conflicts,
         )
-    files_diff = bump.spec_diff() + write.diff(root, planned)
+    files_diff = redacted_diff(
+        root, planned, extra=(bump.spec_before, bump.spec_after), head=bump.spec_diff()
+    )
     write.atomic_write(root / SPEC_FILE, bump.spec_after.encode("utf-8"))
     changes = write.apply(root, planned, force=force)
     warnings: list[str] = []

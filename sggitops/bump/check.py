@@ -9,8 +9,11 @@ from typing import Any
 
 from jsonschema import Draft7Validator, Draft202012Validator
 
+from sggitops.bigbang.chart import ChartUnavailable, load_chart
 from sggitops.bigbang.values import helm_releases, merged_values, value_sources
+from sggitops.diff.engine import diff_refs
 from sggitops.errors import ToolError
+from sggitops.render import Renderer
 
 MAX_ERRORS = 20
 
@@ -44,9 +47,6 @@ def check_values(
 ) -> tuple[dict[str, list[str]], list[str]]:
     """(cluster -> schema problems, warnings). When the chart cannot be read the values are not checked
     and a warning says why; a missing kustomize is a warning too (the files are already written)."""
-    from sggitops.bigbang.chart import ChartUnavailable, load_chart
-    from sggitops.render import Renderer
-
     try:
         chart = load_chart(version, source=source, cache_dir=cache_dir)
     except ChartUnavailable as err:
@@ -85,8 +85,6 @@ def rendered_diff(
     """The rendered diff of the working tree against HEAD (sggitops.diff), with the Big Bang packages
     table of each moved cluster (Big Bang's chart from `bigbang_repo`), or None and a warning."""
     import os
-
-    from sggitops.diff.engine import diff_refs
 
     try:
         result = diff_refs(

@@ -13,6 +13,7 @@ from git import GitCommandError
 from git.cmd import Git
 
 from sggitops.bigbang.catalog import Catalog
+from sggitops.bigbang.chart import chart_source
 from sggitops.bigbang.version import Version, VersionError
 from sggitops.errors import UsageError
 from sggitops.spec.model import Platform
@@ -170,7 +171,5 @@ def skipped_minors(
 def default_source(platform: Platform, bigbang_repo: str | None) -> str:
     """Where the Big Bang repo is: --bigbang-repo (a URL or a local mirror), else $SGGITOPS_BIGBANG_REPO,
     else the spec's `bigbang.repo` (the same precedence as the chart schema loader)."""
-    from sggitops.bigbang.chart import chart_source
-
     found = chart_source(bigbang_repo, spec_repo=platform.bigbang.repo)
     return found.location if found is not None else platform.bigbang.repo

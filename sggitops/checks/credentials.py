@@ -24,7 +24,15 @@ from sggitops.checks.walk import SKIP_DIRS
 from sggitops.errors import InputError
 from sggitops.findings import Finding, Severity
 from sggitops.generate.lock import digest, read_lock
-from sggitops.redact import EMBEDDED, Scrubber, credential_leaves, is_plaintext, scrubber_for
+from sggitops.redact import (
+    EMBEDDED,
+    Leaf,
+    Scrubber,
+    credential_leaves,
+    is_credential_key,
+    is_plaintext,
+    scrubber_for,
+)
 from sggitops.render.ignore import ignored
 from sggitops.spec.load import SPEC_FILE
 
@@ -68,7 +76,7 @@ def file_findings(repo: Path, rel: str) -> Iterator[Finding]:
     hint = SPEC_HINT if rel == SPEC_FILE else VALUE_HINT
     for doc in docs:
         for item, prefix, top in _items(doc):
-            for leaf in credential_leaves(item):
+            for leaf in _leaves(item):
                 if (leaf.in_secret and top and EMBEDDED not in leaf.path) or not is_plaintext(leaf.value):
                     continue
                 line, col = _position(item, leaf.path)
@@ -116,10 +124,23 @@ def _has_plaintext(text: str, rel: str) -> bool:
         return False
     for _line, _col, doc in docs:
         for item, _prefix, top in _items(doc):
-            for leaf in credential_leaves(item):
+            for leaf in _leaves(item):
                 if not (leaf.in_secret and top and EMBEDDED not in leaf.path) and is_plaintext(leaf.value):
                     return True
     return False
+
+
+def _leaves(doc: Any) -> Iterator[Leaf]:
+    """The credential leaves of a document, plus `KEY=VALUE` literals of a kustomization's
+    configMapGenerator whose KEY says credential (secretGenerator literals are judged by secrets.py)."""
+    yield from credential_leaves(doc)
+    generators = doc.get("configMapGenerator") if isinstance(doc, Mapping) else None
+    for i, entry in enumerate(generators if isinstance(generators, list) else []):
+        literals = entry.get("literals") if isinstance(entry, Mapping) else None
+        for j, literal in enumerate(literals if isinstance(literals, list) else []):
+            key, sep, value = str(literal).partition("=")
+            if sep and is_credential_key(key.strip()):
+                yield Leaf(("configMapGenerator", i, "literals", j), value, False)
 
 
 def _items(doc: Any) -> Iterator[tuple[Any, Path_, bool]]:
@@ -213,8 +234,9 @@ def repo_scrubber(repo: Path, objects: Iterable[Any]) -> Scrubber:
     """A scrubber for every credential value of these (rendered) objects and of the repo's files, so no
     report can quote one (a policy message interpolating a password, a build error echoing a value)."""
     scrub = scrubber_for(objects)
+    owned = _unedited_generated(repo)  # their content is in the renders (and comes from the spec)
     for rel in yaml_files(repo):
-        text = _read(repo / rel, repo)
+        text = None if rel in owned else _read(repo / rel, repo)
         if text is None or not _PREFILTER.search(text):
             continue
         try:
@@ -222,6 +244,6 @@ def repo_scrubber(repo: Path, objects: Iterable[Any]) -> Scrubber:
         except InputError:
             continue
         for _line, _col, doc in docs:
-            for leaf in credential_leaves(doc):
+            for leaf in _leaves(doc):
                 scrub.add(leaf.value)
     return scrub

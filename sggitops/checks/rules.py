@@ -57,7 +57,7 @@ RULES: dict[str, str] = {
     "drift/orphaned": "a generated file the spec no longer produces",
     "drift/stale": "a generated file as last written, but platform.yaml changed since (run sggitops generate)",
     "drift/lock": "the lock file .sggitops/lock.yaml is corrupt",
-    "secrets/plaintext": "an unencrypted Secret (SOPS-encrypted files are fine)",
+    "secrets/plaintext": "a plaintext credential: an unencrypted Secret, or a credential value anywhere else",
     "build/unsafe-path": "a FIFO, device, socket or symlink leaving the repo: never read, never built",
     "build/too-large": "a repo file over the per-file size cap: never read, never built",
     "build/yaml-bomb": "a YAML document over the alias-expansion or nesting cap: never built",

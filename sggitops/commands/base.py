@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
+from rich.console import Console
 
 from sggitops.errors import InputError, SggitopsError, ToolError, UsageError
 from sggitops.findings import Finding
@@ -51,9 +52,7 @@ class Context:
     strict: bool = False
     started: float = field(default_factory=time.perf_counter)
 
-    def console(self, *, stderr: bool = False) -> Any:
-        from rich.console import Console
-
+    def console(self, *, stderr: bool = False) -> Console:
         return Console(stderr=stderr, no_color=not self.color, highlight=False, soft_wrap=True)
 
     def info(self, message: str) -> None:

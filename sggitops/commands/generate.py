@@ -7,7 +7,7 @@ import click
 from sggitops.bump.vcs import commit_generate, ensure_clean
 from sggitops.commands.base import Context, check_vcs, common_options, finish, guarded, vcs_options
 from sggitops.generate import write
-from sggitops.generate.outcome import apply_summary, conflict_findings, drift_summary
+from sggitops.generate.outcome import apply_summary, conflict_findings, drift_summary, redacted_diff
 from sggitops.generate.plan import plan_repo
 from sggitops.starter import write_starter
 
@@ -45,7 +45,7 @@ def generate(ctx: Context, check: bool, force: bool, commit: bool, push: bool) -
         if not changes.changed:
             ctx.info(f"up to date: {len(planned.files)} generated files match platform.yaml")
             finish(ctx, [])
-        click.echo(write.diff(ctx.root, planned), nl=False)
+        click.echo(redacted_diff(ctx.root, planned), nl=False)
         ctx.error(drift_summary(changes))
         finish(ctx, [], failed=True)
     with ctx.step("write the generated files"):

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
+from pathlib import Path
 
 from sggitops.findings import Finding, Severity
+from sggitops.generate import write
+from sggitops.generate.lock import read_lock
+from sggitops.generate.plan import Plan
 from sggitops.generate.write import Changes
+from sggitops.redact import scrubber_for_texts
+from sggitops.spec.load import SPEC_FILE
 
 EDITED_HINT = "move the change into platform.yaml, or re-run with --force to overwrite it"
 
@@ -42,3 +49,20 @@ def apply_summary(files: int, changes: Changes, *, force: bool) -> str:
         f"{len(changes.update) - len(kept)} updated, {len(changes.remove)} removed, {changes.unchanged} unchanged"
         + (f", {len(kept)} left as edited" if kept else "")
     )
+
+
+def redacted_diff(root: Path, planned: Plan, *, extra: Iterable[str] = (), head: str = "") -> str:
+    """`head` + `write.diff` with every credential value of the spec, the plan and the files on disk replaced
+    (a values block of platform.yaml lands in the generated values files)."""
+    texts: list[str] = [*planned.files.values(), *extra]
+    for path in sorted(set(planned.files) | set(_owned_paths(root))):
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            texts.append((root / path).read_text("utf-8"))
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        texts.append((root / SPEC_FILE).read_text("utf-8"))
+    return scrubber_for_texts(texts).scrub(head + write.diff(root, planned))
+
+
+def _owned_paths(root: Path) -> list[str]:
+    lock = read_lock(root)
+    return list(lock.files) if lock is not None else []

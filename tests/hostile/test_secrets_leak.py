@@ -5,6 +5,7 @@ raw or base64; and each is a `secrets/plaintext` finding at its line."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,26 @@ def test_the_diff_shows_that_credentials_changed_without_showing_them(
     changed = {c["resource"]: c["diff"] for cluster in diff["clusters"].values() for c in cluster["changed"]}
     assert changed, diff
     assert any("<redacted: changed>" in text for text in changed.values()), changed
+
+
+@pytest.mark.parametrize("command", ["generate-check", "bump-outside-git"])
+def test_spec_values_stay_out_of_file_diffs(
+    planted: tuple[Path, dict[str, str]], tmp_path: Path, command: str
+) -> None:
+    """`generate --check` and a bump outside git print file diffs: the spec's credentials are not in them."""
+    root = tmp_path / "copy"
+    shutil.copytree(planted[0], root, ignore=shutil.ignore_patterns(".git", ".sggitops-cache"))
+    spec = root / "platform.yaml"
+    fleet = PLANTS[0]
+    spec.write_text(spec.read_text().replace(fleet.value("head"), "third-value-Zq9x"))
+    if command == "generate-check":
+        result = run_cli(root, "generate", "--check")
+        assert result.exit_code == 1
+    else:
+        result = run_cli(
+            root, "bump", "bigbang", "3.30.0", "--allow-downgrade", "--bigbang-repo", str(tmp_path / "none")
+        )
+        assert result.exit_code == 0, result.output
+    assert "<redacted>" in result.output, result.output
+    for form in [*forms(fleet), "third-value-Zq9x", *forms(PLANTS[1])]:
+        assert form not in result.output, form

@@ -69,7 +69,7 @@ def test_unknown_choice_values_are_problems(catalog: Catalog) -> None:
         ("policyEngine", "policyEngine: unknown option 'opa'"),
         ("runtimeSecurity", "runtimeSecurity: unknown option 'falco'"),
     ]
-    assert problems[0].hint == "use one of ['kyverno', 'gatekeeper']"
+    assert problems[0].hint == "use one of kyverno, gatekeeper"
 
 
 def test_role_defaults_build_and_run(catalog: Catalog) -> None:
@@ -97,7 +97,7 @@ def test_role_defaults_follow_the_choices(catalog: Catalog) -> None:
 def test_unknown_role(catalog: Catalog, role: str) -> None:
     with pytest.raises(CatalogError, match="unknown cluster role") as info:
         catalog.role_defaults(role)
-    assert info.value.hint == "expected one of ['build', 'run']"
+    assert info.value.hint == "expected one of build, run"
 
 
 def test_packages_apply_toggles_last(catalog: Catalog) -> None:
@@ -106,9 +106,13 @@ def test_packages_apply_toggles_last(catalog: Catalog) -> None:
 
 
 def test_packages_refuse_unknown_names(catalog: Catalog) -> None:
-    with pytest.raises(CatalogError, match=r"unknown logical package\(s\) \['nexus'\]") as info:
+    with pytest.raises(CatalogError, match=r"unknown logical package\(s\) nexus") as info:
         catalog.packages("3.31.0", "build", Choices(), {"nexus": True})
-    assert "'sonarqube'" in info.value.hint and info.value.hint.startswith("valid names are")
+    assert (
+        "sonarqube" in info.value.hint
+        and "'" not in info.value.hint
+        and info.value.hint.startswith("valid names are")
+    )
 
 
 def test_enabled_values_gatekeeper_disables_kyverno_and_new_istio_disables_legacy(catalog: Catalog) -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from sggitops import yamlio
 from sggitops.bump import spec_edit
-from sggitops.bump.spec_edit import SpecText, edit_values, pin_cluster, pin_environment, pin_fleet
+from sggitops.bump.spec_edit import SpecText, edit_values, version_style
+from sggitops.bump.yamltext import Quoted
 from tests.helpers import SMALL_SPEC, fleet_spec
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
@@ -23,6 +24,24 @@ def _changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
         elif line.startswith("+ "):
             added.append(line[2:])
     return removed, added
+
+
+def pin_fleet(spec: SpecText, version: str) -> int:
+    path = ("spec", "bigbang", "version")
+    spec.set(path, Quoted(version, version_style(spec)))
+    return spec.line_of(path)
+
+
+def pin_environment(spec: SpecText, environment: str, version: str) -> int:
+    path = ("spec", "environments", environment, "bigbang", "version")
+    spec.set(path, Quoted(version, version_style(spec)))
+    return spec.line_of(path)
+
+
+def pin_cluster(spec: SpecText, index: int, version: str) -> int:
+    path = ("spec", "clusters", index, "bigbang", "version")
+    spec.set(path, Quoted(version, version_style(spec)))
+    return spec.line_of(path)
 
 
 def _plain(text: str) -> dict:  # type: ignore[type-arg]

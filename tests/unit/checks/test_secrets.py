@@ -190,3 +190,15 @@ def test_credentials_outside_secrets_are_findings_at_their_line(tmp_path: Path) 
         ("unlisted/list.json", 1),
     ]
     assert all(VALUE not in f.message + f.hint for f in found)
+
+
+def test_configmap_generator_literals_with_credential_keys(tmp_path: Path) -> None:
+    files = {
+        "overlays/c1/kustomization.yaml": (
+            "configMapGenerator:\n  - name: app\n    literals:\n      - LOG_LEVEL=debug\n"
+            f"      - DB_PASSWORD={VALUE}\n      - API_TOKEN=${{TOKEN}}\n"
+        )
+    }
+    found = run(repo_with(tmp_path, files))
+    assert [(f.file, f.line) for f in found] == [("overlays/c1/kustomization.yaml", 5)]
+    assert VALUE not in found[0].message

@@ -1,41 +1,13 @@
-"""One redaction for every output: what counts as a credential, where it hides, and how it is replaced.
-
-A *credential leaf* of a document is:
-- every value under `data` / `stringData` of a `Secret` or of any SOPS-encrypted object (a top-level
-  `sops:` key), and the `sops` block itself;
-- a scalar (or a list of scalars) under a key that says credential (`is_credential_key`): password,
-  passwd, passphrase, pwd, secret, token, credential(s), apikey, accesskey, secretkey, privatekey,
-  client_secret, cookieSecret, htpasswd, dockerconfigjson, salt, and key material named `*.key` (`tls.key`)
-  or `*_key`/`*Key` after signing, encryption, master, session, auth, license, ssh, private, api,
-  access or secret; keys that only *name* a credential are not credentials: suffixes ref, refs, name,
-  names, namespace, file, path, enabled, length, type, mode, policy, selector, url, ... and prefixes
-  existing, use, create, generate, auto (`secretRef`, `existingSecret`, `passwordFile`);
-- the `value` of an env-style item `{name: DB_PASSWORD, value: ...}` whose name says credential;
-- the same, inside a string that holds YAML or JSON (a values file in a ConfigMap, Helm inline values,
-  a `last-applied-configuration` annotation).
-
-`credential_leaves` yields them with their path. Booleans and nulls are never credentials. Whether a
-leaf is *plaintext* (what `secrets/plaintext` reports) is `is_plaintext`: references (`op://`,
-`vault:`, `ref+`, whole `${VAR}` / `$(VAR)` substitutions, whole `{{ ... }}` templates), values in
-SOPS's own format (`ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]`), public keys and certificates
-(`-----BEGIN PUBLIC KEY-----`, `ssh-rsa AAAA...`), also base64-encoded, are not.
-
-Outputs are redacted two ways. Structurally (diff): every leaf becomes `<redacted>` (`<redacted:
-changed>` on the head side of a value that changed). By value (every text that leaves the tool: diff
-formats, the note, every report format, policy messages): a `Scrubber` built from the leaves of the
-objects involved replaces each value, each of its lines, its base64 form and (for base64 values) its
-decoded form wherever it appears. Placeholders carry no digest: a hash of a short password can be
-guessed.
-"""
+"""What counts as a credential and where it hides: the model behind every redaction (see the package
+docstring)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,7 +83,7 @@ PUBLIC_MARKERS = (
 SSH_PUBLIC = re.compile(r"^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-\S+|sk-\S+@openssh\.com) AAAA[A-Za-z0-9+/=]+")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\$\{[^}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)", re.S)
 _BASE64 = re.compile(r"^[A-Za-z0-9+/\s]+={0,2}$")
-_MIGHT_HOLD = re.compile("|".join((*CREDENTIAL_WORDS, "pwd", "key")), re.I)
+MIGHT_HOLD = re.compile("|".join((*CREDENTIAL_WORDS, "pwd", "key")), re.I)
 MIN_SCRUB = 4
 """Values shorter than this are redacted where they sit, never searched for in free text."""
 
@@ -211,7 +183,7 @@ def _embedded(value: str) -> Any:
     """The data a string holds when it is a YAML or JSON mapping or list that may hold credentials."""
     if len(value) > 2_000_000 or ("\n" not in value and not value.lstrip().startswith(("{", "["))):
         return None
-    if not _MIGHT_HOLD.search(value):
+    if not MIGHT_HOLD.search(value):
         return None
     try:
         return json.loads(value)
@@ -272,136 +244,3 @@ def _walk(node: Any, path: Path) -> Iterator[Leaf]:
         if inner is not None:
             for leaf in credential_leaves(inner):
                 yield Leaf((*path, EMBEDDED, *leaf.path), leaf.value, leaf.in_secret)
-
-
-def _forms(value: Any) -> Iterator[str]:
-    """The texts under which a value may show up in an output."""
-    text = str(value)
-    if not text.strip():
-        return
-    yield text
-    yield text.strip()
-    encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
-    yield encoded
-    yield encoded.rstrip("=")
-    decoded = decode_base64(text)
-    if decoded:
-        yield decoded
-        yield decoded.strip()
-        yield from (line.strip() for line in decoded.splitlines())
-    yield from (line.strip() for line in text.splitlines())
-
-
-class Scrubber:
-    """Replaces known secret values (and their base64 forms) in any text."""
-
-    def __init__(self, values: Iterable[Any] = (), marks: Mapping[str, str] | None = None) -> None:
-        self.marks: dict[str, str] = {}
-        for value in values:
-            self.add(value)
-        for text, mark in (marks or {}).items():
-            self.add(text, mark)
-        self._pattern: re.Pattern[str] | None = None
-
-    def add(self, value: Any, mark: str = REDACTED) -> None:
-        for form in _forms(value):
-            if len(form) >= MIN_SCRUB and self.marks.get(form) != CHANGED:
-                self.marks[form] = mark
-        self._pattern = None
-
-    def __bool__(self) -> bool:
-        return bool(self.marks)
-
-    def scrub(self, text: str) -> str:
-        """`text` with every known value replaced by its placeholder."""
-        if not self.marks or not text:
-            return text
-        if self._pattern is None:
-            ordered = sorted(self.marks, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
-        return self._pattern.sub(lambda m: self.marks[m.group(0)], text)
-
-    def scrub_tree(self, node: Any) -> Any:
-        """A copy of plain data with every string scrubbed (keys too)."""
-        if isinstance(node, Mapping):
-            return {self.scrub(k) if isinstance(k, str) else k: self.scrub_tree(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [self.scrub_tree(v) for v in node]
-        if isinstance(node, str):
-            return self.scrub(node)
-        return node
-
-
-def scrubber_for(objects: Iterable[Any]) -> Scrubber:
-    """A scrubber that knows every credential value of these documents."""
-    out = Scrubber()
-    for obj in objects:
-        for leaf in credential_leaves(obj):
-            out.add(leaf.value)
-    return out
-
-
-# -- structural redaction (diff) -----------------------------------------------------------------------
-
-
-def redact_pair(
-    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """Copies of both sides of one resource with every credential replaced (either side may be absent).
-
-    The same key with the same value is `<redacted>` on both sides; a value that differs is `<redacted>`
-    on the base side and `<redacted: changed>` on the head side."""
-    old_leaves = {leaf.path: leaf.value for leaf in credential_leaves(before)} if before is not None else {}
-    new_leaves = {leaf.path: leaf.value for leaf in credential_leaves(after)} if after is not None else {}
-    old_scrub = Scrubber(old_leaves.values())
-    new_scrub = Scrubber()
-    for path, value in new_leaves.items():
-        changed = path in old_leaves and old_leaves[path] != value
-        new_scrub.add(value, CHANGED if changed else REDACTED)
-    old = _redacted_copy(before, old_leaves, {}, old_scrub)
-    new = _redacted_copy(after, new_leaves, old_leaves, new_scrub)
-    if (
-        new is not None
-        and before is not None
-        and after is not None
-        and "sops" in before
-        and "sops" in after
-        and before["sops"] != after["sops"]
-    ):
-        new["sops"] = CHANGED
-    return old, new
-
-
-def redact(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """One object on its own (an added or removed resource)."""
-    out, _ = redact_pair(obj, None)
-    assert out is not None
-    return out
-
-
-def _redacted_copy(
-    obj: Mapping[str, Any] | None, leaves: Mapping[Path, Any], other: Mapping[Path, Any], scrub: Scrubber
-) -> dict[str, Any] | None:
-    if obj is None:
-        return None
-    out = copy.deepcopy(dict(obj))
-    for path, value in leaves.items():
-        if EMBEDDED in path:
-            continue  # inside a text: the scrubber replaces it there
-        mark = CHANGED if path in other and other[path] != value else REDACTED
-        _set(out, path, mark)
-    out = dict(scrub.scrub_tree(out))
-    if is_secret_object(obj):
-        if "sops" in out:
-            out["sops"] = REDACTED
-        meta = out.get("metadata")
-        annotations = meta.get("annotations") if isinstance(meta, dict) else None
-        if isinstance(annotations, dict) and LAST_APPLIED in annotations:
-            annotations[LAST_APPLIED] = REDACTED
-    return out
-
-
-def _set(node: Any, path: Path, value: Any) -> None:
-    for step in path[:-1]:
-        node = node[step]
-    node[path[-1]] = value
