@@ -46,7 +46,7 @@ def tokenize(source: str) -> list[str]:
 
 def rewrite_optionals(source: str) -> str:
     """`source` with `.?` and `[?` rewritten; unchanged when it has neither."""
-    if ".?" not in source and "[?" not in source and ".orValue" not in source:
+    if not re.search(r"\.\s*\?|\[\s*\?|\.\s*orValue", source):
         return source
     tokens = tokenize(source)
     out, end = _Rewriter(tokens).sequence(0, None)
@@ -92,6 +92,8 @@ class _Rewriter:
 
     @staticmethod
     def _starts_primary(tok: str) -> bool:
+        if tok == "in":  # the membership operator, not a name
+            return False
         return tok in _OPEN or tok[0].isalnum() or tok[0] in "_'\"" or (tok[0] == "." and len(tok) > 1)
 
     def group(self, i: int) -> tuple[str, int]:
