@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from sggitops.errors import InputError, Location
-from sggitops.policy import engines, vpol
+from sggitops.policy import engines, mpol, vpol
 from sggitops.policy.kyverno import KyvernoPolicy, KyvernoPolicyError, PolicyException, evaluate_many
 from sggitops.policy.kyverno.match import MatchInput
 from sggitops.policy.kyverno.mutation import apply_mutations
-from sggitops.policy.kyverno_suite_mutate import find_resource, other_rule_actual
+from sggitops.policy.kyverno_suite_mutate import find_resource, mutating_policy_actual, other_rule_actual
 from sggitops.policy.results import Outcome, RuleResult, SuiteCase
 from sggitops.yamlio import load_all, to_plain
 
@@ -262,6 +262,11 @@ def _actual(
         return Outcome.UNSUPPORTED.value
     if policy_name in loaded.broken:
         return Outcome.ERROR.value
+    if loaded.other_names.get(policy_name) == mpol.ENGINE:
+        resource = find_resource(loaded.resources, kind, namespace, name)
+        units = loaded.others.units.get(mpol.ENGINE, [])
+        given = MatchInput(loaded.namespaces, loaded.operation)
+        return mutating_policy_actual(expected, units, policy_name, resource, loaded.base, given)
     if policy_name in loaded.other_names:
         engine = loaded.other_names[policy_name]
         return _cel_actual(expected, results, engine, policy_name, kind, namespace, name)
