@@ -204,16 +204,3 @@ def request(obj: Mapping[str, Any], operation: str, old: Mapping[str, Any] | Non
         "userInfo": {"username": "", "groups": []},
         "dryRun": False,
     }
-
-
-def pod_view(obj: Mapping[str, Any], path: Sequence[str]) -> dict[str, Any] | None:
-    """The Pod a controller's template describes (what Kyverno's autogen evaluates), or None."""
-    node: Any = obj
-    for key in path:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    if not isinstance(node, Mapping):
-        return None
-    view: dict[str, Any] = {"apiVersion": "v1", "kind": "Pod", "spec": node.get("spec") or {}}
-    if "metadata" in node:
-        view["metadata"] = node["metadata"]
-    return view
