@@ -1,7 +1,9 @@
 """policy/* rules: the cluster's admission policies evaluated for real against what the repo deploys.
 
-Each cluster's policy set is every Kyverno ClusterPolicy/Policy/PolicyException and Gatekeeper
-ConstraintTemplate/constraint in its renders (the generated sets, or any other); it is evaluated against
+Each cluster's policy set is every policy object in its renders that an engine of the registry
+(`sggitops/policy/engines.py`) claims: Kyverno ClusterPolicy/Policy/PolicyException, MutatingPolicy,
+ValidatingPolicy and its PolicyException, Kubernetes ValidatingAdmissionPolicy + Binding, Gatekeeper
+ConstraintTemplate/constraint. Mutations apply first (as admission does); the set is evaluated against
 every object rendered for that cluster, and with `--app-sources` also against each child Application's
 own manifests. Repo rules (Rego v1 `deny`/`warn` in `policies/repo/`, plus sggitops' built-ins) run over
 `{objects, cluster, spec}`.
@@ -12,7 +14,8 @@ own manifests. Repo rules (Rego v1 `deny`/`warn` in `policies/repo/`, plus sggit
     securityContext: {privileged: false}    securityContext: {privileged: true}
 
 `policy/unsupported` (warning; error with --strict): a rule the engine cannot decide (podSecurity
-subrule, CEL, apiCall context, external_data ...). It is never counted as a pass.
+subrule, CEL live lookups such as `http.*`, apiCall context, external_data ...), or a policy object no
+engine claims (e.g. a Gatekeeper mutation). It is never counted as a pass.
 
 `policy/error` (error): a rule that failed to evaluate (fails closed).
 

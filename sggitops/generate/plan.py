@@ -52,10 +52,11 @@ def plan(platform: Platform, spec_digest: str) -> Plan:
 
 def _plan_policies(platform: Platform, files: dict[str, str]) -> list[str]:
     """bases/policies/<engine>/...; returns the kustomization dirs each overlay includes."""
-    from sggitops.generate.policies import plan_policy_sets
+    from sggitops.generate.policies import kyverno_api_version, plan_policy_sets
 
     engine = platform.choices.policy_engine
-    policy_files = plan_policy_sets(engine, platform.policy.sets, platform.policy)
+    api = kyverno_api_version(platform)
+    policy_files = plan_policy_sets(engine, platform.policy.sets, platform.policy, kyverno_api=api)
     files.update(policy_files)
     return sorted(
         path.rsplit("/", 1)[0]

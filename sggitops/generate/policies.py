@@ -29,7 +29,10 @@ from importlib import resources
 from typing import Any
 
 from sggitops import yamlio
-from sggitops.spec.model import Policy, PolicyException
+from sggitops.policy import cel_sets
+from sggitops.policy.kyverno_versions import validating_policy_version
+from sggitops.spec.model import Platform, Policy, PolicyException
+from sggitops.spec.resolve import cluster_version
 
 POLICY_SETS: tuple[str, ...] = ("baseline", "restricted", "best-practices", "registries")
 ENGINES: tuple[str, ...] = ("kyverno", "gatekeeper")
@@ -222,18 +225,50 @@ def kyverno_policy(info: PolicyInfo, policy: Policy) -> dict[str, Any]:
     return {
         "apiVersion": "kyverno.io/v1",
         "kind": "ClusterPolicy",
-        "metadata": {
-            "name": info.name,
-            "labels": _labels(info),
-            "annotations": {
-                "policies.kyverno.io/title": info.title,
-                "policies.kyverno.io/category": info.category,
-                "policies.kyverno.io/severity": info.severity,
-                "policies.kyverno.io/subject": "Pod",
-                "policies.kyverno.io/description": info.description,
-            },
-        },
+        "metadata": _kyverno_metadata(info),
         "spec": {"validationFailureAction": info.failure_action, "background": True, "rules": rules},
+    }
+
+
+def _gatekeeper_cel(info: PolicyInfo) -> list[dict[str, Any]]:
+    """The template's K8sNativeValidation code (Gatekeeper runs it when present), where the set has it."""
+    validations = cel_sets.cel_rules(info.set_name).get(info.name)
+    if not validations:
+        return []
+    message = _kyverno_rules(info.set_name)[info.name][0]["validate"]["message"]
+    return [cel_sets.gatekeeper_code(validations, message)]
+
+
+def kyverno_validating_policy(info: PolicyInfo, policy: Policy, version: str) -> dict[str, Any]:
+    """One ValidatingPolicy (the same checks as the ClusterPolicy, in CEL)."""
+    params = {
+        **_parameters(policy),
+        "allowedRegistriesCel": cel_sets.registries_literal(list(policy.allowed_registries)),
+    }
+    validations = _substitute(cel_sets.cel_rules(info.set_name)[info.name], params)
+    rules = _kyverno_rules(info.set_name)[info.name]
+    metadata = _kyverno_metadata(info)
+    return cel_sets.validating_policy(
+        metadata,
+        validations,
+        message=" ".join(dict.fromkeys(str(r["validate"]["message"]) for r in rules)),
+        enforce=info.failure_action == "Enforce",
+        version=version,
+        kinds=rules[0].get("kinds"),
+    )
+
+
+def _kyverno_metadata(info: PolicyInfo) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "labels": _labels(info),
+        "annotations": {
+            "policies.kyverno.io/title": info.title,
+            "policies.kyverno.io/category": info.category,
+            "policies.kyverno.io/severity": info.severity,
+            "policies.kyverno.io/subject": "Pod",
+            "policies.kyverno.io/description": info.description,
+        },
     }
 
 
@@ -262,10 +297,11 @@ def gatekeeper_template(info: PolicyInfo) -> dict[str, Any]:
                 {
                     "target": GATEKEEPER_TARGET,
                     "code": [
+                        *_gatekeeper_cel(info),
                         {
                             "engine": "Rego",
                             "source": {"version": "v1", "rego": rego_module(info.set_name, info.name)},
-                        }
+                        },
                     ],
                 }
             ],
@@ -399,13 +435,18 @@ def _kustomization(resource_paths: Iterable[str]) -> str:
     )
 
 
-def _plan_kyverno(sets: Sequence[str], policy: Policy, owners: dict[str, str]) -> dict[str, str]:
+def _plan_kyverno(
+    sets: Sequence[str], policy: Policy, owners: dict[str, str], version: str | None
+) -> dict[str, str]:
     files: dict[str, str] = {}
     for set_name in sets:
         root = f"bases/policies/kyverno/{set_name}"
         infos = policy_infos(set_name)
         for info in infos:
-            files[f"{root}/{info.name}.yaml"] = yamlio.dump(kyverno_policy(info, policy))
+            doc = (
+                kyverno_validating_policy(info, policy, version) if version else kyverno_policy(info, policy)
+            )
+            files[f"{root}/{info.name}.yaml"] = yamlio.dump(doc)
         files[f"{root}/kustomization.yaml"] = _kustomization(f"{info.name}.yaml" for info in infos)
     deployed = [e for e in policy.exceptions if e.policy in owners]
     if deployed:
@@ -415,7 +456,16 @@ def _plan_kyverno(sets: Sequence[str], policy: Policy, owners: dict[str, str]) -
         for exception in deployed:
             name = _exception_name(exception, taken)
             names.append(name)
-            doc = kyverno_exception(exception, name, owners[exception.policy])
+            if version:
+                meta = {
+                    "name": name,
+                    "namespace": KYVERNO_EXCEPTION_NAMESPACE,
+                    "labels": dict(MANAGED_BY),
+                    "annotations": _exception_annotations([exception]),
+                }
+                doc = cel_sets.cel_exception(meta, exception.policy, list(exception.namespaces), version)
+            else:
+                doc = kyverno_exception(exception, name, owners[exception.policy])
             files[f"{root}/{name}.yaml"] = yamlio.dump(doc)
         files[f"{root}/kustomization.yaml"] = _kustomization(f"{name}.yaml" for name in names)
     return files
@@ -435,13 +485,32 @@ def _plan_gatekeeper(sets: Sequence[str], policy: Policy) -> dict[str, str]:
     return files
 
 
-def plan_policy_sets(engine: str, sets: Sequence[str], policy: Policy) -> dict[str, str]:
-    """Repo-relative path -> file text for the given sets of one engine (pure, deterministic)."""
+def kyverno_api_version(platform: Platform) -> str | None:
+    """The ValidatingPolicy apiVersion to write, or None for ClusterPolicies: `spec.policy.kyvernoApi`
+    (`auto` picks ValidatingPolicy when every cluster's Big Bang ships a Kyverno serving it)."""
+    wanted = platform.policy.kyverno_api
+    versions = [cluster_version(platform, c.name) for c in platform.clusters] or [platform.bigbang.version]
+    if wanted == "ClusterPolicy":
+        return None
+    found = validating_policy_version(versions)
+    if wanted == "ValidatingPolicy":
+        return found or "v1"
+    return found
+
+
+def plan_policy_sets(
+    engine: str, sets: Sequence[str], policy: Policy, *, kyverno_api: str | None = None
+) -> dict[str, str]:
+    """Repo-relative path -> file text for the given sets of one engine (pure, deterministic).
+    `kyverno_api`: the ValidatingPolicy apiVersion to write (None: ClusterPolicies)."""
     _check_engine(engine)
     for set_name in sets:
         _set_policies(set_name)  # raises ValueError for an unknown set
     owners = check_exceptions(engine, sets, policy)
-    files = _plan_kyverno(sets, policy, owners) if engine == "kyverno" else _plan_gatekeeper(sets, policy)
+    if engine == "kyverno":
+        files = _plan_kyverno(sets, policy, owners, kyverno_api)
+    else:
+        files = _plan_gatekeeper(sets, policy)
     return dict(sorted(files.items()))
 
 

@@ -13,21 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sggitops.policy.celcontext import namespace_of
+from sggitops.policy.kinds import plural
 from sggitops.policy.kyverno.match import LabelSelector, MatchInput, MatchSpecError, metadata
-
-_IRREGULAR = {"endpoints": "endpoints", "ingress": "ingresses", "podsecuritypolicy": "podsecuritypolicies"}
-
-
-def plural(kind: str) -> str:
-    """The resource name Kubernetes serves a kind under (`NetworkPolicy` -> `networkpolicies`)."""
-    lower = kind.lower()
-    if lower in _IRREGULAR:
-        return _IRREGULAR[lower]
-    if lower.endswith("y") and not lower.endswith(("ay", "ey", "oy", "uy")):
-        return lower[:-1] + "ies"
-    if lower.endswith(("s", "x", "ch", "sh")):
-        return lower + "es"
-    return lower + "s"
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,23 @@
 
 Kyverno ValidatingPolicy, ClusterPolicy `validate.cel`, Kubernetes ValidatingAdmissionPolicy and
 Gatekeeper `K8sNativeValidation` all evaluate the same way (Kubernetes' admission CEL): every
-matchCondition must be true (else the policy does not apply: `skip`), variables are evaluated in
-order and read as `variables.<name>`, and each validation must be `true` (`false` fails with its
+matchCondition must be true (else the policy does not apply: `skip`), variables are named lazy
+expressions read as `variables.<name>` (inlined where read when small, else evaluated once), and each validation must be `true` (`false` fails with its
 message or messageExpression; an error or a non-boolean value is an `error`, fail closed). An
 expression that needs a live lookup makes the result `unsupported`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sggitops.policy.cel import CelError, CelUnsupported, Lookups, Program, compile_expression, evaluate
+from sggitops.policy.cel.inline import inline_variables
+
+INLINE_LIMIT = 600  # characters: larger variables are evaluated once per object instead of inlined
 
 
 class CelPolicyError(ValueError):
@@ -23,27 +27,47 @@ class CelPolicyError(ValueError):
 
 @dataclass(frozen=True)
 class Validation:
-    expression: Program
+    expression: Program  # compiled with the variables inlined
+    text: str  # the expression as written
     message: str = ""
     message_expression: Program | None = None
 
 
 @dataclass(frozen=True)
 class CelRules:
-    """A compiled CEL block: conditions, variables and validations."""
+    """A compiled CEL block: conditions, and validations with their variables inlined (see inline.py)."""
 
     conditions: tuple[tuple[str, Program], ...] = ()
-    variables: tuple[tuple[str, Program], ...] = ()
     validations: tuple[Validation, ...] = ()
+    variables: tuple[tuple[str, Program], ...] = ()  # evaluated eagerly: too large to inline
 
     @classmethod
     def parse(
-        cls, validations: Any, variables: Any = None, conditions: Any = None, *, where: str = ""
+        cls,
+        validations: Any,
+        variables: Any = None,
+        conditions: Any = None,
+        *,
+        where: str = "",
+        preset: Mapping[str, str] | None = None,
     ) -> CelRules:
+        """`preset`: variables an engine defines before the policy's own (name -> CEL source)."""
+        definitions: dict[str, str] = dict(preset or {})
+        eager: list[tuple[str, Program]] = []
+        items = _items(variables, "variables", where)
+        tested = _tested_variables([*items, *_items(validations, "validations", where)])
+        for item in items:
+            name, source = str(item.get("name") or ""), item.get("expression")
+            _compile(source, where)  # each variable must compile on its own
+            inlined = inline_variables(str(source), definitions)
+            if len(inlined) <= INLINE_LIMIT and name not in tested:
+                definitions[name] = inlined
+            else:
+                eager.append((name, _compile(inlined, where)))
         return cls(
             tuple(_named(conditions, "matchConditions", where)),
-            tuple(_named(variables, "variables", where)),
-            tuple(_validation(v, where) for v in _items(validations, "validations", where)),
+            tuple(_validation(v, where, definitions) for v in _items(validations, "validations", where)),
+            tuple(eager),
         )
 
 
@@ -53,6 +77,18 @@ class Verdict:
     message: str = ""
     feature: str = ""
     failed: tuple[str, ...] = field(default=())
+
+
+_HAS_VARIABLE = re.compile(r"has\(\s*variables\.(\w+)\s*\)")
+
+
+def _tested_variables(items: Sequence[Mapping[str, Any]]) -> set[str]:
+    """Variables an expression tests with `has(variables.x)`: those stay real (evaluated) variables."""
+    found: set[str] = set()
+    for item in items:
+        for key in ("expression", "messageExpression"):
+            found.update(_HAS_VARIABLE.findall(str(item.get(key) or "")))
+    return found
 
 
 def _items(raw: Any, what: str, where: str) -> list[Mapping[str, Any]]:
@@ -78,79 +114,79 @@ def _named(raw: Any, what: str, where: str) -> list[tuple[str, Program]]:
     ]
 
 
-def _validation(raw: Mapping[str, Any], where: str) -> Validation:
-    expression = _compile(raw.get("expression"), where)
+def _validation(raw: Mapping[str, Any], where: str, definitions: Mapping[str, str]) -> Validation:
+    text = raw.get("expression")
+    _compile(text, where)
+    expression = _compile(inline_variables(str(text), definitions), where)
     message_expression = raw.get("messageExpression")
     return Validation(
         expression,
+        str(text).strip(),
         str(raw.get("message") or ""),
-        _compile(message_expression, where) if message_expression else None,
+        _compile(inline_variables(str(message_expression), definitions), where)
+        if message_expression
+        else None,
     )
 
 
-def run(
-    rules: CelRules,
-    activation: dict[str, Any],
-    lookups: Lookups | None = None,
-    *,
-    preset: Mapping[str, Any] | None = None,
-) -> Verdict:
-    """Evaluate `rules` with `activation` (object, oldObject, request, namespaceObject, params...);
-    `preset` variables are defined before the rules' own (Gatekeeper's `anyObject`, `params`)."""
+def run(rules: CelRules, activation: dict[str, Any], lookups: Lookups | None = None) -> Verdict:
+    """Evaluate `rules` with `activation` (object, oldObject, request, namespaceObject, params...).
+    Pass the same activation object for every policy on one object: it is converted to CEL once."""
     try:
-        return _run(rules, activation, lookups, dict(preset or {}))
+        return _run(rules, activation, lookups)
     except CelUnsupported as err:
         return Verdict("unsupported", str(err), feature=str(err))
 
 
-def _run(
-    rules: CelRules, activation: dict[str, Any], lookups: Lookups | None, values: dict[str, Any]
-) -> Verdict:
-    scope = {**activation, "variables": values}
+def _run(rules: CelRules, activation: dict[str, Any], lookups: Lookups | None) -> Verdict:
+    scope = activation
+    values: dict[str, Any] = {}
+    for name, program in rules.variables:
+        try:
+            values[name] = evaluate(program, scope, lookups, values)
+        except CelUnsupported:
+            raise
+        except CelError:
+            continue  # an erroring variable errors only where it is read
     for name, program in rules.conditions:
         try:
-            held = evaluate(program, scope, lookups)
+            held = evaluate(program, scope, lookups, values)
         except CelUnsupported:
             raise
         except CelError as err:
             return Verdict("error", f"matchCondition {name}: {err}")
         if held is not True:
             return Verdict("skip", f"matchCondition {name} is false")
-    for name, program in rules.variables:
-        try:
-            values[name] = evaluate(program, scope, lookups)
-        except CelUnsupported:
-            raise
-        except CelError:
-            continue  # an erroring variable errors only where it is read
     failed: list[str] = []
     for validation in rules.validations:
         try:
-            result = evaluate(validation.expression, scope, lookups)
+            result = evaluate(validation.expression, scope, lookups, values)
         except CelUnsupported:
             raise
         except CelError as err:
-            return Verdict("error", f"{err} evaluating {validation.expression.source.strip()!r}")
+            return Verdict("error", f"{err} evaluating {validation.text!r}")
         if result is False:
-            failed.append(_message(validation, scope, lookups))
+            failed.append(_message(validation, scope, lookups, values))
         elif result is not True:
-            return Verdict("error", f"{validation.expression.source.strip()!r} is not a boolean")
+            return Verdict("error", f"{validation.text!r} is not a boolean")
     if failed:
         return Verdict("fail", "; ".join(failed), failed=tuple(failed))
     return Verdict("pass")
 
 
-def _message(validation: Validation, scope: Mapping[str, Any], lookups: Lookups | None) -> str:
+def _message(
+    validation: Validation, scope: Mapping[str, Any], lookups: Lookups | None, values: Mapping[str, Any]
+) -> str:
     if validation.message_expression is not None:
         try:
-            text = evaluate(validation.message_expression, scope, lookups)
+            text = evaluate(validation.message_expression, scope, lookups, values)
         except CelError:
             text = None
         if isinstance(text, str) and text.strip():
             return text.strip()
     if validation.message:
         return validation.message.strip()
-    return f"failed expression: {validation.expression.source.strip()}"
+    return f"failed expression: {validation.text}"
 
 
 def request(obj: Mapping[str, Any], operation: str, old: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -168,16 +204,3 @@ def request(obj: Mapping[str, Any], operation: str, old: Mapping[str, Any] | Non
         "userInfo": {"username": "", "groups": []},
         "dryRun": False,
     }
-
-
-def pod_view(obj: Mapping[str, Any], path: Sequence[str]) -> dict[str, Any] | None:
-    """The Pod a controller's template describes (what Kyverno's autogen evaluates), or None."""
-    node: Any = obj
-    for key in path:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    if not isinstance(node, Mapping):
-        return None
-    view: dict[str, Any] = {"apiVersion": "v1", "kind": "Pod", "spec": node.get("spec") or {}}
-    if "metadata" in node:
-        view["metadata"] = node["metadata"]
-    return view

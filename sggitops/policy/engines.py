@@ -5,7 +5,8 @@
     unit = engine.load(obj)           # compiled once; raises PolicyLoadError when malformed
     engine.evaluate([unit, ...], workloads, given) -> [RuleResult]
 
-Engines: Kyverno classic (ClusterPolicy/Policy + kyverno.io PolicyException), Kyverno CEL
+Engines: Kyverno classic (ClusterPolicy/Policy + kyverno.io PolicyException), Kyverno
+MutatingPolicy (mutations only, applied before any validation), Kyverno CEL
 (ValidatingPolicy, NamespacedValidatingPolicy + policies.kyverno.io PolicyException), Kubernetes
 ValidatingAdmissionPolicy + Binding, Gatekeeper (ConstraintTemplate: its K8sNativeValidation CEL when
 present, else Rego; constraints). `validate`, `policy test` and the generator dispatch through
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sggitops.errors import InputError
-from sggitops.policy import vap, vpol
+from sggitops.policy import mpol, vap, vpol
 from sggitops.policy.cel import Lookups
 from sggitops.policy.celrules import CelPolicyError
 from sggitops.policy.kyverno import KyvernoPolicy, PolicyException, evaluate_many
@@ -148,6 +149,33 @@ class KyvernoClassic:
         )
 
 
+class KyvernoMutating:
+    """Kyverno MutatingPolicy: mutations only (applied before every engine validates)."""
+
+    name = mpol.ENGINE
+    mutating = True
+
+    def claims(self, obj: Mapping[str, Any]) -> bool:
+        return mpol.claims(obj)
+
+    def load(self, obj: Mapping[str, Any]) -> Any:
+        try:
+            return _memo(obj, mpol.MutatingPolicy.from_manifest)
+        except (CelPolicyError, AttributeError, TypeError) as err:
+            raise PolicyLoadError(str(err)) from None
+
+    def mutate(
+        self, units: Sequence[Any], resources: Sequence[Mapping[str, Any]], given: EvalInput
+    ) -> list[Mapping[str, Any]]:
+        return mpol.mutate_all(units, resources, given.match)[0]
+
+    def evaluate(
+        self, units: Sequence[Any], resources: Sequence[Mapping[str, Any]], given: EvalInput
+    ) -> list[RuleResult]:
+        """One result per policy and object it matched (given the objects before mutation)."""
+        return mpol.mutate_all(units, resources, given.match)[1]
+
+
 class KyvernoCel(_Validating):
     name = "kyverno-cel"
 
@@ -222,7 +250,13 @@ class Gatekeeper(_Validating):
         return gatekeeper.evaluate(templates, constraints, resources, cache=self.cache)
 
 
-ENGINES: tuple[Engine, ...] = (KyvernoClassic(), KyvernoCel(), KubernetesVap(), Gatekeeper())
+ENGINES: tuple[Engine, ...] = (
+    KyvernoClassic(),
+    KyvernoMutating(),
+    KyvernoCel(),
+    KubernetesVap(),
+    Gatekeeper(),
+)
 
 
 def engine_for(obj: Mapping[str, Any]) -> Engine | None:
@@ -253,7 +287,9 @@ class PolicySet:
         return any(self.units.values())
 
     def evaluate(self, resources: Sequence[Mapping[str, Any]], given: EvalInput) -> list[RuleResult]:
-        """Every engine's mutations first (in registry order), then every engine's validation."""
+        """Every engine's mutations first (in registry order), then every engine's validation (a
+        mutating engine reports on the objects as they were before it)."""
+        original = resources
         for engine in ENGINES:
             units = self.units.get(engine.name)
             if units:
@@ -262,5 +298,6 @@ class PolicySet:
         for engine in ENGINES:
             units = self.units.get(engine.name)
             if units:
-                out.extend(engine.evaluate(units, resources, given))
+                seen = original if getattr(engine, "mutating", False) else resources
+                out.extend(engine.evaluate(units, seen, given))
         return out

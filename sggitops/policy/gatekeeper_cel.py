@@ -15,6 +15,10 @@ from sggitops.policy.cel import CelError, CelUnsupported
 from sggitops.policy.celrules import CelPolicyError, CelRules, run
 
 ENGINE_NAME = "K8sNativeValidation"
+PRESET = {  # Gatekeeper's own variables, defined before the template's (anyObject computed once per review)
+    "anyObject": "anyObject",
+    "params": "params.spec.parameters",
+}
 
 
 def parse_code(code: Any, *, where: str = "") -> CelRules | None:
@@ -29,6 +33,7 @@ def parse_code(code: Any, *, where: str = "") -> CelRules | None:
                 source.get("variables"),
                 source.get("matchConditions"),
                 where=where,
+                preset=PRESET,
             )
     return None
 
@@ -37,14 +42,14 @@ def cel_violations(rules: CelRules, review: Mapping[str, Any], parameters: Mappi
     """The violation messages; raises CelUnsupported (a live lookup) or CelError (evaluation error)."""
     obj = review.get("object")
     old = review.get("oldObject")
-    any_object = old if review.get("operation") == "DELETE" and not obj else obj
     activation = {
+        "anyObject": old if review.get("operation") == "DELETE" and not obj else obj,
         "object": obj,
         "oldObject": old,
         "request": dict(review),
         "params": {"spec": {"parameters": dict(parameters)}},
     }
-    verdict = run(rules, activation, preset={"anyObject": any_object, "params": dict(parameters)})
+    verdict = run(rules, activation)
     if verdict.status == "unsupported":
         raise CelUnsupported(verdict.message)
     if verdict.status == "error":

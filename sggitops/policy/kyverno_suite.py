@@ -2,10 +2,14 @@
 
 Both the typed format (`apiVersion: cli.kyverno.io/v1alpha1`, `kind: Test`) and the older untyped one are
 read: `policies`, `resources`, `exceptions` and `variables` (a values file with `globalValues`, per-resource
-`values` and `namespaceSelector`) are paths relative to the test file. Each expected `results[]` entry
+`values`, `namespaceSelector` and `namespaces`) and `context` (a Context whose `spec.resources` answer
+CEL `resource.Get`) are paths relative to the test file. Each expected `results[]` entry
 becomes one SuiteCase per resource. Unlike Kyverno's CLI, an expected result for a resource that no rule
-applied to is a mismatch (actual `no-match`), and mutate/generate expectations (patchedResource,
-generatedResource, or a rule that does not validate) are `unsupported`, never passes.
+applied to is a mismatch (actual `no-match`). Policies of every engine are loaded through the registry
+(`engines.py`): ClusterPolicy/Policy rules are scored per rule (mutate rules with `patchedResource`,
+generate rules with `generatedResource`, see kyverno_suite_mutate.py); ValidatingPolicies and
+ValidatingAdmissionPolicies per policy (`isValidatingPolicy`); a policy kind no engine claims is
+`unsupported`, never a pass. Mutate rules apply before validation, as at admission.
 """
 
 from __future__ import annotations
@@ -17,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from sggitops.errors import InputError, Location
-from sggitops.policy import engines, vpol
+from sggitops.policy import engines, mpol, vpol
 from sggitops.policy.kyverno import KyvernoPolicy, KyvernoPolicyError, PolicyException, evaluate_many
 from sggitops.policy.kyverno.match import MatchInput
 from sggitops.policy.kyverno.mutation import apply_mutations
-from sggitops.policy.kyverno_suite_mutate import find_resource, other_rule_actual
+from sggitops.policy.kyverno_suite_mutate import find_resource, mutating_policy_actual, other_rule_actual
 from sggitops.policy.results import Outcome, RuleResult, SuiteCase
 from sggitops.yamlio import load_all, to_plain
 
@@ -44,6 +48,7 @@ class _Loaded:
     others: engines.PolicySet = field(default_factory=engines.PolicySet)  # every non-classic engine
     other_names: dict[str, str] = field(default_factory=dict)  # policy name -> engine name
     unclaimed: set[str] = field(default_factory=set)  # policy-like objects no engine evaluates
+    lookups: list[Mapping[str, Any]] = field(default_factory=list)  # a test's `context` resources
     broken: dict[str, str] = field(default_factory=dict)  # policy name or file -> error
     resources: list[dict[str, Any]] = field(default_factory=list)
     exceptions: list[PolicyException] = field(default_factory=list)
@@ -120,7 +125,17 @@ def _load(test: Mapping[str, Any], base: Path) -> _Loaded:
     values_file = test.get("variables")
     if values_file:
         _apply_values(loaded, _read_one(base / str(values_file)))
+    context_file = test.get("context")
+    if context_file:
+        _apply_context(loaded, _read_one(base / str(context_file)))
     return loaded
+
+
+def _apply_context(loaded: _Loaded, context: Any) -> None:
+    """A `context` file (kind Context): `spec.resources` answer CEL `resource.Get/List` lookups."""
+    spec = context.get("spec") if isinstance(context, Mapping) else None
+    if isinstance(spec, Mapping):
+        loaded.lookups.extend(r for r in spec.get("resources") or [] if isinstance(r, Mapping))
 
 
 def _add_policy(loaded: _Loaded, doc: Any, file: str) -> None:
@@ -204,7 +219,7 @@ def _run(loaded: _Loaded) -> list[RuleResult]:
                 operation=operation,
             )
         )
-        given = engines.EvalInput(loaded.namespaces, operation, loaded.resources)
+        given = engines.EvalInput(loaded.namespaces, operation, [*loaded.lookups, *loaded.resources])
         results.extend(loaded.others.evaluate(resources, given))
     return results
 
@@ -247,6 +262,11 @@ def _actual(
         return Outcome.UNSUPPORTED.value
     if policy_name in loaded.broken:
         return Outcome.ERROR.value
+    if loaded.other_names.get(policy_name) == mpol.ENGINE:
+        resource = find_resource(loaded.resources, kind, namespace, name)
+        units = loaded.others.units.get(mpol.ENGINE, [])
+        given = MatchInput(loaded.namespaces, loaded.operation)
+        return mutating_policy_actual(expected, units, policy_name, resource, loaded.base, given)
     if policy_name in loaded.other_names:
         engine = loaded.other_names[policy_name]
         return _cel_actual(expected, results, engine, policy_name, kind, namespace, name)

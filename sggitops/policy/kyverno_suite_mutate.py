@@ -17,6 +17,7 @@ from sggitops.errors import InputError
 from sggitops.policy.kyverno.match import MatchInput
 from sggitops.policy.kyverno.model import KyvernoPolicy, PolicyException, Rule
 from sggitops.policy.kyverno.mutation import apply_mutations, generated
+from sggitops.policy.mpol import MutatingPolicy, apply_one
 from sggitops.policy.results import Outcome
 from sggitops.yamlio import load_all, to_plain
 
@@ -108,3 +109,28 @@ def _normal(value: Any) -> Any:
     if isinstance(value, list):
         return [_normal(v) for v in value]
     return value
+
+
+def mutating_policy_actual(
+    expected: Mapping[str, Any],
+    policies: Sequence[MutatingPolicy],
+    name: str,
+    resource: Mapping[str, Any] | None,
+    base: Path,
+    given: MatchInput,
+) -> str:
+    """A MutatingPolicy expectation: its outcome on the resource, and `patchedResource` compared."""
+    policy = next((p for p in policies if p.name == name), None)
+    if policy is None or resource is None:
+        return NO_MATCH
+    done = apply_one(policy, resource, given)
+    if done is None:
+        return NO_MATCH
+    patched, verdict = done
+    want_file = expected.get("patchedResource") or expected.get("patchedResources")
+    if verdict.status == "pass" and want_file:
+        want = _expected_object(base, want_file, str((resource.get("metadata") or {}).get("name")))
+        if want is None:
+            return Outcome.ERROR.value
+        return Outcome.PASS.value if _same(patched, want) else Outcome.FAIL.value
+    return verdict.status

@@ -120,8 +120,9 @@ def evaluate(
 ) -> list[RuleResult]:
     out: list[RuleResult] = []
     for obj in resources:
+        activations: dict[str, dict[str, Any]] = {}  # per view: every policy shares its conversion
         for policy in policies:
-            result = evaluate_one(policy, obj, given, exceptions, lookups)
+            result = evaluate_one(policy, obj, given, exceptions, lookups, activations)
             if result is not None:
                 out.append(result)
     return out
@@ -133,6 +134,7 @@ def evaluate_one(
     given: MatchInput,
     exceptions: Sequence[CelException] = (),
     lookups: Lookups | None = None,
+    activations: dict[str, dict[str, Any]] | None = None,
 ) -> RuleResult | None:
     """The result of one policy on one object, or None when the policy does not match it."""
     seen = view(obj, policy)
@@ -144,7 +146,10 @@ def evaluate_one(
         return None
     if not policy.constraints.matches(obj, given, as_kind=as_kind, as_api=as_api):
         return None
-    activation = activation_for(target, given.namespaces, given.operation, obj)
+    cache = activations if activations is not None else {}
+    if as_kind not in cache:
+        cache[as_kind] = activation_for(target, given.namespaces, given.operation, obj)
+    activation = cache[as_kind]
     verdict = _excepted(policy, exceptions, activation, lookups) or run(policy.rules, activation, lookups)
     return to_result(ENGINE, policy.name, "", obj, verdict, policy.action)
 

@@ -216,6 +216,7 @@ def build_platform(doc: Any, plain: dict[str, Any], name: str) -> Platform:
             sets=tuple(policy.get("sets", defaults.sets)),
             allowed_registries=tuple(policy.get("allowedRegistries", defaults.allowed_registries)),
             exceptions=exceptions,
+            kyverno_api=policy.get("kyvernoApi", defaults.kyverno_api),
         ),
         environments=environments,
         clusters=clusters,

@@ -55,6 +55,7 @@ class Policy:
     sets: tuple[str, ...] = ("baseline", "restricted", "best-practices")
     allowed_registries: tuple[str, ...] = ("registry1.dso.mil",)
     exceptions: tuple[PolicyException, ...] = ()
+    kyverno_api: str = "auto"  # auto | ValidatingPolicy | ClusterPolicy
 
 
 @dataclass(frozen=True)

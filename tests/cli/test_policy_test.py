@@ -26,7 +26,7 @@ def test_own_policy_examples_pass_in_both_engines() -> None:
     cases = doc["cases"]
     assert isinstance(cases, list)
     suites = {c["suite"].split("/")[0] for c in cases}
-    assert suites == {"kyverno", "gatekeeper"}
+    assert suites == {"kyverno", "kyverno-cel", "gatekeeper"}
     assert doc["exit"] == 0
 
 

@@ -16,6 +16,13 @@ of `../shared/reference/kyverno-policies` (`*-cel`, `*-vpol`) and `gatekeeper-li
 | error absorption in `&&` / `||` (commutative) | yes | yes |
 | `size()` of a non-ASCII string | bytes (cel-go: code points) | code points |
 
+In the engine (`benchmarks/bench_cel.py`, 2,000 generated workloads, one run): classic pattern rules
+55-78 us per rule x object, ClusterPolicy `validate.cel` 187 us (2.4x), ValidatingPolicy 263 us (3.4x);
+compile once vs compile per object: 12x. Two measures got there: one converted context per object,
+shared by every expression on it (converting a Pod costs ~250 us, evaluating ~20 us), and variables
+inlined into the expressions that read them (`inline.py`) instead of round trips through Python
+(ValidatingPolicy: 2214 -> 263 us).
+
 Neither parses `.?`/`[?` (the Rust parser knows it but refuses it), so `optional.py` rewrites those
 chains into `has()` guards and native optionals before compiling: the library is extended, not forked.
 The Kubernetes libraries (quantity, URL, IP/CIDR, semver, regex `find`, lists, `format`) are in

@@ -58,10 +58,22 @@ def _first_line(err: Exception) -> str:
 
 @lru_cache(maxsize=1)
 def _python_names() -> frozenset[str]:
-    return frozenset(name.rpartition(".")[2] for name in _environment().functions)
+    return frozenset(name.rpartition(".")[2] for name in _functions())
+
+
+@lru_cache(maxsize=1)
+def _functions() -> dict[str, Any]:
+    return {**k8s_lib.functions(), **kyverno_lib.functions(_lookups)}
 
 
 class _Current:
+    """The context of the activation in use: the `cel` library converts variables to CEL once per
+    context, so one context serves every expression evaluated on the same object (the activation is
+    recognised by identity); `variables` change per policy and come through a resolver."""
+
+    activation: Mapping[str, Any] | None = None
+    context: Any = None
+    variables: Mapping[str, Any] = {}
     lookups = Lookups()
 
 
@@ -69,24 +81,19 @@ def _lookups() -> Lookups:
     return _Current.lookups
 
 
-@lru_cache(maxsize=1)
-def _environment() -> cel.Context:
-    context = cel.Context()
-    for name, function in {**k8s_lib.functions(), **kyverno_lib.functions(_lookups)}.items():
-        context.add_function(name, function)
-    for name in NULLABLE:
-        context.add_variable(name, None)  # the resolver answers None for "null": fall back to these
-    return context
-
-
-class _Activation:
-    """The variables of the evaluation in progress, served to the shared context through a resolver."""
-
-    values: Mapping[str, Any] = {}
-
-
 def _resolve(name: str) -> Any:
-    return _Activation.values.get(name)
+    return _Current.variables if name == "variables" else None
+
+
+def _context(activation: Mapping[str, Any]) -> Any:
+    if _Current.activation is activation and _Current.context is not None:
+        return _Current.context
+    values = {name: None for name in NULLABLE}
+    values.update((k, v) for k, v in activation.items() if k != "variables")
+    context = cel.Context(values, _functions())
+    context.set_variable_resolver(_resolve)
+    _Current.activation, _Current.context = activation, context
+    return context
 
 
 @contextlib.contextmanager
@@ -105,15 +112,19 @@ def _quiet_stderr(enabled: bool) -> Iterator[None]:
         os.close(saved)
 
 
-def evaluate(program: Program, activation: Mapping[str, Any], lookups: Lookups | None = None) -> Any:
-    """The value of `program`; raises CelError (an evaluation error) or CelUnsupported (a live lookup)."""
+def evaluate(
+    program: Program,
+    activation: Mapping[str, Any],
+    lookups: Lookups | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> Any:
+    """The value of `program`; raises CelError (an evaluation error) or CelUnsupported (a live lookup).
+
+    Pass the same `activation` object for every expression on one object: its conversion is reused."""
     if program.live:
         raise CelUnsupported(f"`{program.live}.*` needs a live cluster or network")
-    context = _environment()
-    if not _RESOLVER_SET:
-        context.set_variable_resolver(_resolve)
-        _RESOLVER_SET.append(True)
-    _Activation.values = activation
+    context = _context(activation)
+    _Current.variables = variables if variables is not None else activation.get("variables") or {}
     _Current.lookups = lookups or Lookups()
     try:
         with _quiet_stderr(program.python):
@@ -125,10 +136,7 @@ def evaluate(program: Program, activation: Mapping[str, Any], lookups: Lookups |
             raise CelUnsupported(_first_line(err)) from None
         raise CelError(_describe(err)) from None
     finally:
-        _Activation.values = {}
-
-
-_RESOLVER_SET: list[bool] = []
+        _Current.variables = {}
 
 
 def _describe(err: Exception) -> str:

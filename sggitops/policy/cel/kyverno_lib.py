@@ -20,6 +20,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from sggitops.policy.cel.k8s_lib import CelFunctionError, tagged
+from sggitops.policy.kinds import plural
 
 LIVE_NAMESPACES = ("http", "imagedata", "globalContext", "authorizer", "generator", "gctx")
 _IMAGE = re.compile(
@@ -45,20 +46,11 @@ class Lookups:
         items = [
             o
             for o in self.objects
-            if _plural(str(o.get("kind") or "")) == resource.lower()
+            if plural(str(o.get("kind") or "")) == resource.lower()
             and str(o.get("apiVersion") or "") == api_version
             and (not namespace or (o.get("metadata") or {}).get("namespace") == namespace)
         ]
         return {"items": items}
-
-
-def _plural(kind: str) -> str:
-    lower = kind.lower()
-    if lower.endswith("y") and not lower.endswith("ey"):
-        return lower[:-1] + "ies"
-    if lower.endswith(("s", "x", "ch", "sh")):
-        return lower + "es"
-    return lower + "s"
 
 
 def parse_image(text: str) -> dict[str, Any]:

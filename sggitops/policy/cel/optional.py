@@ -10,6 +10,7 @@ only where the optional itself is needed. Sources without optional syntax are re
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -46,7 +47,7 @@ def tokenize(source: str) -> list[str]:
 
 def rewrite_optionals(source: str) -> str:
     """`source` with `.?` and `[?` rewritten; unchanged when it has neither."""
-    if ".?" not in source and "[?" not in source and ".orValue" not in source:
+    if not re.search(r"\.\s*\?|\[\s*\?|\.\s*orValue|[A-Z]\w*\s*\{", source):
         return source
     tokens = tokenize(source)
     out, end = _Rewriter(tokens).sequence(0, None)
@@ -75,10 +76,11 @@ class _Rewriter:
     def peek(self, i: int) -> str:
         return self.t[i] if i < len(self.t) else ""
 
-    def sequence(self, i: int, close: str | None) -> tuple[str, int]:
-        """Rewrite tokens from `i` up to (not including) `close`; returns (text, index of close)."""
+    def sequence(self, i: int, close: str | None, stops: tuple[str, ...] = ()) -> tuple[str, int]:
+        """Rewrite tokens from `i` up to (not including) `close` or a `stops` token at this level;
+        returns (text, index of the token that ended it)."""
         out: list[str] = []
-        while i < len(self.t) and self.t[i] != close:
+        while i < len(self.t) and self.t[i] != close and self.t[i] not in stops:
             tok = self.t[i]
             if tok in ")]}":
                 raise OptionalSyntaxError(f"unbalanced {tok!r}")
@@ -92,6 +94,8 @@ class _Rewriter:
 
     @staticmethod
     def _starts_primary(tok: str) -> bool:
+        if tok == "in":  # the membership operator, not a name
+            return False
         return tok in _OPEN or tok[0].isalnum() or tok[0] in "_'\"" or (tok[0] == "." and len(tok) > 1)
 
     def group(self, i: int) -> tuple[str, int]:
@@ -111,9 +115,41 @@ class _Rewriter:
             return f"{tok}({inner})", j
         return tok, i + 1
 
+    def struct(self, i: int) -> tuple[str, int] | None:
+        """`Type.path{field: value, ...}` (Kubernetes apply configurations, Kyverno `JSONPatch{}`) as a
+        map literal with string keys: the `cel` library has no message types. None when not a struct."""
+        if not self.t[i][:1].isupper():
+            return None
+        j = i
+        while self.peek(j + 1) == "." and self.peek(j + 2)[:1].isalpha():
+            j += 2
+        if self.peek(j + 1) != "{":
+            return None
+        k = j + 2
+        fields: list[str] = []
+        while self.peek(k) != "}":
+            name = self.peek(k)
+            if name == "?":  # an optional field initialiser: kept as a plain field
+                k += 1
+                name = self.peek(k)
+            if self.peek(k + 1) != ":":
+                raise OptionalSyntaxError(f"struct field {name!r} without ':'")
+            value, k = self.sequence(k + 2, "}", (",",))
+            fields.append(f"{json.dumps(name)}: {value}")
+            if self.peek(k) == ",":
+                k += 1
+        return "{" + ", ".join(fields) + "}", k + 1
+
     def chain(self, i: int) -> tuple[str, int]:
+        built = self.struct(i)
+        if built is not None:
+            text, i = built
+            c = _Chain(text)
+            return self._postfix(c, i)
         text, i = self.primary(i)
-        c = _Chain(text)
+        return self._postfix(_Chain(text), i)
+
+    def _postfix(self, c: _Chain, i: int) -> tuple[str, int]:
         while True:
             tok = self.peek(i)
             if tok == "." and self.peek(i + 1) == "?":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from sggitops.policy import celcontext, celrules
 from sggitops.policy.budget import ENGINE_FAILED, Budget
@@ -199,9 +199,7 @@ def _evaluate_rule(
         return _Result("skip", "; ".join(m for m in ("preconditions not met", why) if m))
     assert rule.validation is not None
     if rule.cel_preconditions is not None:
-        held = celrules.run(
-            rule.cel_preconditions, celcontext.activation_for(resource, given.namespaces, given.operation)
-        )
+        held = celrules.run(rule.cel_preconditions, _cel_activation(resource, given, ""))
         if held.status != "pass":
             return _Result(held.status, held.message, held.feature)
     if rule.validation.cel is not None:
@@ -259,22 +257,38 @@ def _action(policy: KyvernoPolicy, rule: Rule, resource: Mapping[str, Any]) -> s
     return policy.failure_action
 
 
+class _Activations:
+    """The CEL activations of the resource being evaluated, one per view (kept while the rules of the
+    same resource run, so the CEL library converts it once)."""
+
+    resource: ClassVar[Mapping[str, Any] | None] = None
+    views: ClassVar[dict[str, dict[str, Any]]] = {}
+
+
+def _cel_activation(resource: Mapping[str, Any], given: MatchInput, view: str) -> dict[str, Any]:
+    if _Activations.resource is not resource:
+        _Activations.resource, _Activations.views = resource, {}
+    if view not in _Activations.views:
+        target: Mapping[str, Any] = resource
+        if view:
+            node: Any = resource
+            for key in celcontext.CONTROLLER_PATHS[view][1]:
+                node = node.get(key) if isinstance(node, Mapping) else None
+            if isinstance(node, Mapping):
+                target = {**resource, "spec": node.get("spec") or {}}
+        _Activations.views[view] = celcontext.activation_for(
+            target, given.namespaces, given.operation, resource
+        )
+    return _Activations.views[view]
+
+
 def _cel_result(rule: Rule, resource: Mapping[str, Any], given: MatchInput) -> _Result:
     """A `validate.cel` rule; autogen rules evaluate the Pod template (`object.spec` is the Pod's)."""
     assert rule.validation is not None and rule.validation.cel is not None
-    target: Mapping[str, Any] = resource
+    view = ""
     if rule.origin:
-        kind = "CronJob" if rule.name.startswith("autogen-cronjob-") else "Deployment"
-        path = celcontext.CONTROLLER_PATHS[kind][1]
-        node: Any = resource
-        for key in path:
-            node = node.get(key) if isinstance(node, Mapping) else None
-        target = (
-            {**resource, "spec": (node or {}).get("spec") or {}} if isinstance(node, Mapping) else resource
-        )
-    verdict = celrules.run(
-        rule.validation.cel, celcontext.activation_for(target, given.namespaces, given.operation, resource)
-    )
+        view = "CronJob" if rule.name.startswith("autogen-cronjob-") else "Deployment"
+    verdict = celrules.run(rule.validation.cel, _cel_activation(resource, given, view))
     message = (
         rule.validation.message if verdict.status == "fail" and rule.validation.message else verdict.message
     )

@@ -5,6 +5,9 @@ Each transform keeps OPA's meaning; where it cannot, the source is refused (unsu
 - `f(x[_])`: rego-cpp rejects a wildcard inside a call argument ("Invalid bracket argument") and
   leaves unbound variables there undefined. The element is bound first, in the same body:
   `__sg_w0 := x[_]; f(__sg_w0)`. Under `not` that would change the meaning, so it is refused.
+- `not f(x.y)`: OPA evaluates the ref and call arguments of a negated call before the negation
+  (`__local = x.y; not f(__local)`, open-policy-agent/opa#1877), so an undefined argument makes the
+  body fail; rego-cpp negates the undefined call instead. The arguments are bound first, as OPA does.
 - a line starting with `(` after a complete expression is read as a call across the newline;
   a `;` is inserted to keep the two expressions apart, as OPA reads them.
 - `sprintf` quotes (without escaping) strings made by builtins such as `concat`, and is undefined
@@ -73,6 +76,7 @@ def regopy_compat(source: str) -> tuple[str, bool]:
     toks = tokenize(source)
     edits = _Edits()
     uses_helper = _route_sprintf(toks, edits)
+    _hoist_negated_call_args(toks, edits)
     _walk(toks, edits)
     return edits.render(toks), uses_helper
 
@@ -212,3 +216,67 @@ def _hoist(toks: list[Token], edits: _Edits, wildcard: int, expr_start: int, nam
     ref = "".join(t.text for t in toks[start : wildcard + 2])
     edits.inserts.setdefault(first, []).append(f"{name} := {ref}; ")
     edits.replaces[start] = (wildcard + 2, name)
+
+
+def _hoist_negated_call_args(toks: list[Token], edits: _Edits) -> None:
+    counter = 0
+    for i, tok in enumerate(toks):
+        if not tok.is_name("not"):
+            continue
+        name = _next_sig(toks, i)
+        if name >= len(toks) or toks[name].kind is not Kind.NAME or toks[name].text in _NOT_TERM:
+            continue
+        if name + 1 >= len(toks) or not toks[name + 1].is_op("("):
+            continue
+        close = _matching_close(toks, name + 1)
+        if close is None or _next_sig(toks, close - 1) != close:
+            continue
+        after = close + 1
+        while after < len(toks) and toks[after].trivia:
+            after += 1
+        if after < len(toks) and not (toks[after].kind is Kind.NEWLINE or toks[after].is_op(";", "}")):
+            continue  # `not f(x) == y` and the like: not a plain negated call
+        for start, end in _arguments(toks, name + 2, close):
+            if _is_ref_or_call(toks, start, end) and not any(start <= k < end for k in edits.replaces):
+                var = f"__sg_n{counter}"
+                counter += 1
+                text = "".join(t.text for t in toks[start:end]).strip()
+                edits.inserts.setdefault(i, []).append(f"{var} := {text}; ")
+                edits.replaces[start] = (end, var)
+
+
+def _matching_close(toks: list[Token], opener: int) -> int | None:
+    depth = 0
+    for j in range(opener, len(toks)):
+        if toks[j].is_op("(", "[", "{"):
+            depth += 1
+        elif toks[j].is_op(")", "]", "}"):
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
+def _arguments(toks: list[Token], start: int, close: int) -> list[tuple[int, int]]:
+    """(first, end) token ranges of the top-level arguments between `start` and `close`."""
+    out, depth, first = [], 0, start
+    for j in range(start, close):
+        if toks[j].is_op("(", "[", "{"):
+            depth += 1
+        elif toks[j].is_op(")", "]", "}"):
+            depth -= 1
+        elif toks[j].is_op(",") and depth == 0:
+            out.append((first, j))
+            first = j + 1
+    out.append((first, close))
+    return [(_next_sig(toks, a - 1), b) for a, b in out if any(not t.trivia for t in toks[a:b])]
+
+
+def _is_ref_or_call(toks: list[Token], start: int, end: int) -> bool:
+    """A ref (`x.y`, `x[k]`) or a call: what OPA binds before negating; never one holding `_`."""
+    sig = [t for t in toks[start:end] if not t.trivia and t.kind is not Kind.NEWLINE]
+    if len(sig) < 2 or sig[0].kind is not Kind.NAME or sig[0].text in _NOT_TERM:
+        return False
+    if any(t.is_name("_") for t in sig):
+        return False
+    return sig[1].is_op(".", "[", "(")

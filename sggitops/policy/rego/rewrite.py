@@ -241,6 +241,9 @@ class _Module:
         if not self.at(body).is_op("{"):
             if has_if:
                 raise self.refuse("`if` without a body", body)
+            if is_function and not (key or has_value or has_contains) and head_end < len(self.toks):
+                self.inserts.setdefault(head_end, []).append(" := true")  # v0 `f("a", _)`: true
+                return head_end
             if not (key or has_value or has_contains):
                 raise self.refuse(f"rule `{name.text}` has neither a value nor a body", i)
             return head_end

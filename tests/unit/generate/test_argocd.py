@@ -63,7 +63,7 @@ def test_generated_objects_valid_against_upstream_crd_schemas(
         assert not errors, f"{rel} {obj['kind']}: {errors[:3]}"
         checked[obj["kind"]] = checked.get(obj["kind"], 0) + 1
     expected = {"Application", "AppProject", "GitRepository", "HelmRelease", "Kustomization"}
-    expected |= {"ClusterPolicy", "PolicyException"} if engine == "kyverno" else {"ConstraintTemplate"}
+    expected |= {"ValidatingPolicy", "PolicyException"} if engine == "kyverno" else {"ConstraintTemplate"}
     assert expected <= set(checked), checked
 
 

@@ -165,7 +165,8 @@ def test_gatekeeper_templates_declare_rego_v1(reference: Path) -> None:
         (target,) = doc["spec"]["targets"]
         assert target["target"] == "admission.k8s.gatekeeper.sh"
         assert "rego" not in target  # Rego may be given in one place only: code[]
-        (code,) = target["code"]
+        cel, code = target["code"]  # CEL first: Gatekeeper runs K8sNativeValidation when present
+        assert cel["engine"] == "K8sNativeValidation" and cel["source"]["validations"]
         assert code["engine"] == "Rego"
         assert code["source"]["version"] == "v1"
         assert code["source"]["rego"].startswith(f"package {doc['metadata']['name']}\n")

@@ -103,3 +103,7 @@ def test_each_expression_compiles_once() -> None:
 
 def test_null_variables_are_null_not_undefined() -> None:
     assert evaluate_source("oldObject == null && params == null", {"object": POD}) is True
+
+
+def test_membership_before_a_parenthesised_optional_chain() -> None:
+    assert evaluate_source("'app' in (object).metadata.?labels.orValue({})", {"object": POD}) is True

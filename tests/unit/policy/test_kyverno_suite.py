@@ -223,3 +223,42 @@ def test_patched_resource_is_compared(tmp_path: Path, patched: str, status: str)
     (path.parent / "patched.yaml").write_text(patched)
     [case] = run_kyverno_suites(tmp_path)
     assert case.status == status
+
+
+VPOL_LOOKUP = """\
+apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata: {name: allowed-teams}
+spec:
+  validationActions: [Deny]
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}
+  variables:
+  - name: teams
+    expression: resource.Get('v1', 'configmaps', 'platform', 'teams').data.allowed.split(',')
+  validations:
+  - expression: object.metadata.?labels[?'team'].orValue('') in variables.teams
+"""
+
+
+def test_validating_policy_reads_the_test_context(tmp_path: Path) -> None:
+    (tmp_path / "policy.yaml").write_text(VPOL_LOOKUP)
+    (tmp_path / "resources.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x, labels: {team: blue}}\nspec: {containers: []}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: x, labels: {team: red}}\nspec: {containers: []}\n"
+    )
+    (tmp_path / "context.yaml").write_text(
+        "apiVersion: cli.kyverno.io/v1alpha1\nkind: Context\nspec:\n  resources:\n"
+        "  - {apiVersion: v1, kind: ConfigMap, metadata: {name: teams, namespace: platform}, data: {allowed: 'blue,green'}}\n"
+    )
+    (tmp_path / "kyverno-test.yaml").write_text(
+        "policies: [policy.yaml]\nresources: [resources.yaml]\ncontext: context.yaml\nresults:\n"
+        "- {isValidatingPolicy: true, policy: allowed-teams, kind: Pod, resources: [a], result: pass}\n"
+        "- {isValidatingPolicy: true, policy: allowed-teams, kind: Pod, resources: [b], result: fail}\n"
+    )
+    cases = run_kyverno_suites(tmp_path)
+    assert [(c.resource, c.actual, c.status) for c in cases] == [
+        ("Pod/a", "pass", "match"),
+        ("Pod/b", "fail", "match"),
+    ]

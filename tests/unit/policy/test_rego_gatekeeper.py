@@ -213,3 +213,14 @@ def test_sprintf_matches_opa_for_computed_strings_and_missing_arguments() -> Non
     policy = CompiledPolicy({"m.rego": src}, ["t/a", "t/b"])
     assert policy.query("t/a", {}) == "<x,y>"
     assert policy.query("t/b", {}) == "1 %!v(MISSING)"
+
+
+def test_negated_call_binds_its_ref_arguments_first_as_opa_does() -> None:
+    """OPA rewrites `not f(input.x)` to `t = input.x; not f(t)` (open-policy-agent/opa#1877): with
+    `input.x` undefined the body fails; rego-cpp alone would negate the undefined call."""
+    src = 'package t\nf("a", _) := true\np if { not f(input.kind, input.ranges) }\n'
+    out, _ = regopy_compat(src)
+    assert "__sg_n0 := input.kind; __sg_n1 := input.ranges; not f(__sg_n0, __sg_n1)" in out
+    policy = CompiledPolicy({"m.rego": src}, ["t/p"])
+    assert policy.query("t/p", {"kind": "b", "ranges": []}) is True
+    assert policy.query("t/p", {"kind": "b"}) is not True  # undefined argument: the body fails

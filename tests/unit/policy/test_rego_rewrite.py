@@ -114,3 +114,13 @@ def test_v1_sources_are_left_alone() -> None:
 def test_ambiguous_v0_is_refused(src: str) -> None:
     with pytest.raises(RegoRewriteRefused):
         to_v1(src)
+
+
+def test_v0_function_without_value_or_body_is_true() -> None:
+    """v0 `accept("RunAsAny", _)` (gatekeeper-library psp users) means `accept("RunAsAny", _) := true`."""
+    src = 'package t\naccept("RunAsAny", _)\np { accept(input.rule, 1) }\n'
+    out = to_v1(src, version="v0")
+    assert 'accept("RunAsAny", _) := true' in out
+    policy = CompiledPolicy({"m.rego": out}, ["t/p"])
+    assert policy.query("t/p", {"rule": "RunAsAny"}) is True
+    assert policy.query("t/p", {"rule": "MustRunAs"}) is UNDEFINED
