@@ -93,6 +93,7 @@ def namespace_findings(cluster: ClusterGraph, providers: Providers, app: Applier
         return
     created = {o.name for _k, o in cluster.all_objects() if o.kind == "Namespace"}
     created |= _bigbang_namespaces(providers)
+    created |= {a.namespace for a in cluster.applications()}  # Argo CD runs where its Applications are
     if namespace in created:
         return
     external = app.path is None

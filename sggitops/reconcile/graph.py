@@ -123,8 +123,9 @@ def _cluster(
                 made[id(placed)] = applier
     for pointing in pointer.values():
         applier = made.get(id(pointing.source))
-        if applier is not None:
-            applier.path = paths.state(pointing.key, recurse=pointing.recurse).key
+        state = paths.state(pointing.key, recurse=pointing.recurse)
+        if applier is not None and not state.problem:
+            applier.path = state.key
     graph.by_hand = tuple(by_hand)
     graph.documented_secrets = _documented_secrets(ctx, [u.key for u in units])
     return graph

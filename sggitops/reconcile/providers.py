@@ -31,6 +31,7 @@ from sggitops.spec.resolve import deep_merge
 
 HELM_GROUP = "helm.toolkit.fluxcd.io"
 CONSTRAINTS_GROUP = "constraints.gatekeeper.sh"
+ARGO_GROUP = "argoproj.io"
 ANY_KIND = "*"
 BUILTIN_GROUPS = frozenset(
     {
@@ -329,6 +330,7 @@ class Availability:
         if parent is not None:
             apis |= self.applied_apis(parent) | self.at_dry_run(parent)
         if applier.kind == "Application":
+            apis.add((ARGO_GROUP, ANY_KIND))  # Argo CD syncs it: Argo CD's own CRDs exist
             for sibling in self.cluster.applications():
                 if sibling.applied_by == applier.applied_by and sibling.wave < applier.wave:
                     apis |= self.applied_apis(sibling)
