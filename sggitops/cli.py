@@ -547,3 +547,44 @@ def versions(ctx: Context, max_behind: int) -> None:
     warnings = list(skew_findings(platform, max_behind=max_behind))
     click.echo(render_matrix_text(rows, warnings), nl=False)
     sys.exit(1 if warnings and ctx.strict else 0)
+
+
+# --- rollout (issue 13): the predicted order of a fresh bootstrap ----------------------------------
+
+
+@main.command()
+@click.option("--cluster", "clusters", multiple=True, metavar="C", help="Only this cluster (repeatable).")
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT[=FILE]",
+    help="text, json or mermaid; repeat for several (default: text).",
+)
+@click.option(
+    "--kustomize", "kustomize_bin", metavar="PATH", help="A kustomize binary instead of `kubectl kustomize`."
+)
+@guarded
+def rollout(
+    ctx: Context, clusters: tuple[str, ...], outputs: tuple[str, ...], kustomize_bin: str | None
+) -> None:
+    """Per cluster, the predicted order of a fresh bootstrap: stages, what each waits for, what becomes ready."""
+    from sggitops.reconcile.repo import repo_rollout
+    from sggitops.reconcile.rollout import to_json, to_mermaid, to_text
+
+    writers = {"text": to_text, "json": to_json, "mermaid": to_mermaid}
+    targets = [(v.partition("=")[0], v.partition("=")[2] or None) for v in outputs] or [("text", None)]
+    for fmt, _file in targets:
+        if fmt not in writers:
+            raise click.UsageError(f"unknown output format {fmt!r} (choose from text, json, mermaid)")
+    found = repo_rollout(ctx.root, clusters, kustomize=kustomize_bin)
+    missing = sorted(set(clusters) - {r.cluster for r in found})
+    if missing:
+        raise click.UsageError(f"no such cluster: {', '.join(missing)}")
+    for fmt, file in targets:
+        text = writers[fmt](found)
+        if file:
+            Path(file).write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)

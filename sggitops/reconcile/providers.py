@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sggitops import yamlio
-from sggitops.bigbang.packages_crds import bigbang_releases, chart_crd_groups
+from sggitops.bigbang.packages_crds import bigbang_releases, chart_crd_groups, enabled
 from sggitops.errors import InputError
 from sggitops.reconcile.model import Applier, ClusterGraph, Obj
 from sggitops.spec.resolve import deep_merge
@@ -102,6 +102,7 @@ class Providers:
     releases: dict[tuple[str, str], Provider] = field(default_factory=dict)  # (ns, name) -> HelmRelease
     bigbang: dict[tuple[str, str], str] = field(default_factory=dict)  # Big Bang HR (ns, name) -> version
     unresolved: set[tuple[str, str]] = field(default_factory=set)  # HelmReleases whose CRDs are unknown
+    enabled: dict[tuple[str, str], bool | None] = field(default_factory=dict)  # Big Bang HR -> its values say
 
     def for_api(self, api: Api) -> list[Provider]:
         return [p for p in [*self.crds, *self.releases.values()] if p.provides(api)]
@@ -208,6 +209,7 @@ def _bigbang_children(
         releases = bigbang_releases(version)
     except ValueError:
         return
+    values = bigbang_values(bigbang, everything)
     for release in releases:
         if release.pattern:
             continue
@@ -215,13 +217,15 @@ def _bigbang_children(
         key = (namespace, release.name)
         out.releases[key] = Provider("HelmRelease", namespace, release.name, applier, apis, label)
         out.bigbang[key] = version
-    for name, entry in _packages(bigbang_values(bigbang, everything)).items():
+        out.enabled[key] = enabled(values, release.key)
+    for name, entry in _packages(values).items():
         ns = str(entry.get("namespace", {}).get("name") or name) if isinstance(entry, Mapping) else name
         groups = chart_crd_groups(name) or ()
         out.releases[(ns, name)] = Provider(
             "HelmRelease", ns, name, applier, frozenset((g, ANY_KIND) for g in groups), label
         )
         out.bigbang[(ns, name)] = version
+        out.enabled[(ns, name)] = True
 
 
 def _packages(values: Mapping[str, Any]) -> dict[str, Any]:
