@@ -35,7 +35,7 @@ Kustomization without `decryption: {provider: sops, ...}`.
 `reconcile/substitution-undefined` (error): with `postBuild`, a `${VAR}` (no default) defined in
 neither `substitute` nor a `substituteFrom` ConfigMap/Secret of the repo.
 
-`reconcile/secret-undocumented` (warning): a GitRepository `secretRef` naming a Secret that the repo
+`reconcile/secret-undocumented` (info: the Secret may be on the cluster, the repo cannot tell): a GitRepository `secretRef` naming a Secret that the repo
 neither holds nor tells an admin to create (`kubectl create secret ... NAME` in the bootstrap file's
 comments or a README next to it).
 

@@ -282,7 +282,8 @@ def secret_findings(cluster: ClusterGraph) -> Iterator[Finding]:
         yield Finding(
             *(where if where[0] else obj.where),
             "reconcile/secret-undocumented",
-            Severity.WARNING,
+            Severity.INFO,  # the Secret may exist on the cluster: the repo cannot tell
+
             f"GitRepository `{obj.name}` uses Secret `{obj.namespace}/{name}`, which the repo neither holds "
             "nor tells an admin to create (bootstrap file comments, README)",
             hint=f"document `kubectl create secret generic {name} -n {obj.namespace} ...` in the bootstrap "
