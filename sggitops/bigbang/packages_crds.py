@@ -47,7 +47,8 @@ class _Span:
 @cache
 def _data() -> Mapping[str, Any]:
     text = resources.files("sggitops.bigbang").joinpath("catalog.yaml").read_text(encoding="utf-8")
-    data: Mapping[str, Any] = yamlio.to_plain(yamlio.load_one(text, "sggitops/bigbang/catalog.yaml"))
+    docs = yamlio.load_plain_all(text, "sggitops/bigbang/catalog.yaml")  # the fast loader: no positions
+    data: Mapping[str, Any] = docs[0][2]
     return data
 
 
@@ -68,6 +69,7 @@ def _spans() -> tuple[_Span, ...]:
     return tuple(out)
 
 
+@cache
 def bigbang_releases(version: str | Version) -> tuple[BigBangRelease, ...]:
     """Every HelmRelease Big Bang's chart at `version` can create (whatever its values)."""
     v = as_version(version)

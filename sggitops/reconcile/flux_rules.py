@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -183,16 +184,19 @@ def _health_problem(
         return ""
     if ref.kind == "HelmRelease":
         bigbang = {v for (ns, _n), v in providers.bigbang.items() if ns == ref.namespace}
-        if (ref.namespace, ref.name) in providers.releases:
+        if providers.release((ref.namespace, ref.name)) is not None:
             return ""
         if bigbang:
-            return f"which Big Bang {', '.join(sorted(bigbang))} does not create"
+            names = [n for (ns, n) in providers.bigbang if ns == ref.namespace]
+            near = difflib.get_close_matches(ref.name, names, n=3, cutoff=0.5)
+            also = f" (its HelmReleases include {', '.join(sorted(near))})" if near else ""
+            return f"which Big Bang {', '.join(sorted(bigbang))} does not create{also}"
         return "which nothing in this cluster's repo creates"
     if ref.kind == "CustomResourceDefinition":
         group = ref.name.partition(".")[2]
         kinds = {api for p in providers.crds for api in p.apis}
         if any(g == group for g, _k in kinds) or any(
-            (group, ANY_KIND) in p.apis for p in providers.releases.values()
+            (group, ANY_KIND) in p.apis for p in providers.complete().releases.values()
         ):
             return ""
         if group == CONSTRAINTS_GROUP:
@@ -283,7 +287,6 @@ def secret_findings(cluster: ClusterGraph) -> Iterator[Finding]:
             *(where if where[0] else obj.where),
             "reconcile/secret-undocumented",
             Severity.INFO,  # the Secret may exist on the cluster: the repo cannot tell
-
             f"GitRepository `{obj.name}` uses Secret `{obj.namespace}/{name}`, which the repo neither holds "
             "nor tells an admin to create (bootstrap file comments, README)",
             hint=f"document `kubectl create secret generic {name} -n {obj.namespace} ...` in the bootstrap "

@@ -18,8 +18,9 @@ parent) sees what the earlier one applied.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -103,8 +104,21 @@ class Providers:
     bigbang: dict[tuple[str, str], str] = field(default_factory=dict)  # Big Bang HR (ns, name) -> version
     unresolved: set[tuple[str, str]] = field(default_factory=set)  # HelmReleases whose CRDs are unknown
     enabled: dict[tuple[str, str], bool | None] = field(default_factory=dict)  # Big Bang HR -> its values say
+    pending: list[Callable[[], None]] = field(default_factory=list)  # Big Bang values, read when needed
+
+    def complete(self) -> Providers:
+        """Read what needs Big Bang's values (its `packages.*` HelmReleases, enabled flags); once."""
+        while self.pending:
+            self.pending.pop()()
+        return self
+
+    def release(self, key: tuple[str, str]) -> Provider | None:
+        if key not in self.releases:
+            self.complete()
+        return self.releases.get(key)
 
     def for_api(self, api: Api) -> list[Provider]:
+        self.complete()
         return [p for p in [*self.crds, *self.releases.values()] if p.provides(api)]
 
 
@@ -209,7 +223,7 @@ def _bigbang_children(
         releases = bigbang_releases(version)
     except ValueError:
         return
-    values = bigbang_values(bigbang, everything)
+    keys = {}
     for release in releases:
         if release.pattern:
             continue
@@ -217,7 +231,23 @@ def _bigbang_children(
         key = (namespace, release.name)
         out.releases[key] = Provider("HelmRelease", namespace, release.name, applier, apis, label)
         out.bigbang[key] = version
-        out.enabled[key] = enabled(values, release.key)
+        keys[key] = release.key
+    out.pending.append(lambda: _from_values(out, bigbang, applier, version, everything, keys))
+
+
+def _from_values(
+    out: Providers,
+    bigbang: Obj,
+    applier: str,
+    version: str,
+    everything: list[tuple[str, Obj]],
+    keys: Mapping[tuple[str, str], str],
+) -> None:
+    """Enabled flags of Big Bang's HelmReleases and its `packages.<name>` ones, from its values."""
+    values = bigbang_values(bigbang, everything)
+    label = f"Big Bang {version}"
+    for key, values_key in keys.items():
+        out.enabled[key] = enabled(values, values_key)
     for name, entry in _packages(values).items():
         ns = str(entry.get("namespace", {}).get("name") or name) if isinstance(entry, Mapping) else name
         groups = chart_crd_groups(name) or ()
@@ -252,15 +282,20 @@ def bigbang_values(bigbang: Obj, everything: Iterable[tuple[str, Obj]]) -> dict[
             continue
         data = found.obj.get("data") if found.kind == "ConfigMap" else found.obj.get("stringData")
         text = data.get(str(layer.get("valuesKey") or "values.yaml")) if isinstance(data, Mapping) else None
-        if not isinstance(text, str):
-            continue
-        try:
-            doc = yamlio.to_plain(yamlio.load_one(text, found.name))
-        except InputError:
-            continue
-        if isinstance(doc, dict):
-            merged = deep_merge(merged, doc)
+        if isinstance(text, str):
+            merged = deep_merge(merged, _values_doc(text))
     return merged
+
+
+@lru_cache(maxsize=256)
+def _values_doc(text: str) -> dict[str, Any]:
+    """A values layer parsed once (clusters of a fleet share most layers); {} when not a mapping."""
+    try:
+        docs = yamlio.load_plain_all(text, "values.yaml")
+    except InputError:
+        return {}
+    doc = docs[0][2] if len(docs) == 1 else None
+    return doc if isinstance(doc, dict) else {}
 
 
 def _repo_chart_groups(repo: Path, chart: str, source: Obj | None) -> tuple[str, ...] | None:
@@ -317,7 +352,7 @@ class Availability:
         if applier.wait:
             waited += [(o.namespace, o.name) for o in applier.objects if o.kind == "HelmRelease"]
         for key in waited:
-            release = self.providers.releases.get(key)
+            release = self.providers.release(key)
             if release is not None:
                 apis |= release.apis
         return apis

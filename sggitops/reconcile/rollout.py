@@ -55,6 +55,7 @@ def plan_rollout(
 
 
 def _cluster(cluster: ClusterGraph, providers: Providers) -> ClusterRollout:
+    providers.complete()
     avail = Availability(cluster, providers)
     stage: dict[str, int] = {}
     rollout = ClusterRollout(cluster.name)
