@@ -23,7 +23,7 @@ from typing import Any
 
 from sggitops import yamlio
 from sggitops.bigbang.catalog import load_catalog
-from sggitops.bigbang.packages_crds import BIGBANG_NAMESPACE, release_for_key
+from sggitops.bigbang.packages_crds import BIGBANG_NAMESPACE, enabled, release_for_key
 from sggitops.generate.bigbang import FLUX_NAMESPACE, HEADER
 from sggitops.generate.policies import policy_infos
 from sggitops.spec.model import Platform, ResolvedCluster
@@ -46,7 +46,7 @@ def package_releases(platform: Platform, resolved: ResolvedCluster, package: str
     names = []
     for key in mapping.keys if mapping is not None else ():
         release = release_for_key(resolved.bigbang_version, key)
-        if release is not None:
+        if release is not None and enabled(resolved.values, key) is not False:  # raw values win
             names.append(release.name)
     return names
 

@@ -111,3 +111,17 @@ def test_private_bigbang_mirror_gets_credentials(tmp_path: Path) -> None:
         "create secret generic bigbang-mirror -n bigbang"
         in (repo / "overlays/build/bootstrap.yaml").read_text()
     )
+
+
+def test_engine_switched_off_in_raw_values_gets_no_health_check_and_no_policy_stage(tmp_path: Path) -> None:
+    """Raw values are merged last: a health check on a HelmRelease they disable would never pass."""
+    marker = "      cloud: {provider: aws, region: us-gov-west-1}\n    - name: run-dev"
+    assert marker in SMALL_SPEC
+    spec = SMALL_SPEC.replace(
+        marker, marker.replace("\n    - name", "\n      values: {kyverno: {enabled: false}}\n    - name"), 1
+    )
+    repo = _generate(tmp_path, spec)
+    docs = {d["metadata"]["name"]: d for d in _docs(repo / "overlays/build/bootstrap.yaml")}
+    assert [c["name"] for c in docs["bigbang"]["spec"]["healthChecks"]] == ["bigbang"]
+    assert "policies" not in docs
+    assert not (repo / "overlays/build/policies").exists()
