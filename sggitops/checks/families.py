@@ -20,4 +20,3 @@ FAMILIES: list[tuple[str, Family]] = [
     ("drift", drift.check),
     ("reconcile", reconcile.check),
 ]
-
