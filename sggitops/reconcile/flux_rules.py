@@ -162,19 +162,27 @@ def health_findings(cluster: ClusterGraph, providers: Providers, applier: Applie
         return  # Flux ignores healthChecks when wait is true
     objects = {(o.kind, o.namespace, o.name) for _a, o in cluster.all_objects()}
     objects |= {(o.kind, "", o.name) for _a, o in cluster.all_objects()}
+    # Kustomizations whose source is another repo (or a path not here) may create anything
+    opaque = [a for a in cluster.kustomizations() if a.path is None]
     for ref in applier.health_checks:
         problem = _health_problem(cluster, providers, ref, objects)
-        if problem:
-            yield finding(
-                applier,
-                applier.source.at(ref.field),
-                "reconcile/health-check-missing",
-                Severity.ERROR,
-                f"{applier.label} health-checks {ref.label()}, {problem}: it never becomes Ready, "
-                "and the Kustomizations that depend on it never run",
-                "fix the name or namespace of the health check, or remove it",
-                cluster.name,
-            )
+        if not problem:
+            continue
+        certain = "Big Bang" in problem or not opaque
+        yield finding(
+            applier,
+            applier.source.at(ref.field),
+            "reconcile/health-check-missing",
+            Severity.ERROR if certain else Severity.INFO,
+            f"{applier.label} health-checks {ref.label()}, {problem}"
+            + (
+                ": it never becomes Ready, and the Kustomizations that depend on it never run"
+                if certain
+                else f" (cannot tell: {opaque[0].label} applies a source the model does not see)"
+            ),
+            "fix the name or namespace of the health check, or remove it",
+            cluster.name,
+        )
 
 
 def _health_problem(

@@ -122,6 +122,7 @@ REAL = [
     ("flux2-kustomize-helm-example", "https://github.com/fluxcd/flux2-kustomize-helm-example.git"),
     ("flux2-multi-tenancy", "https://github.com/fluxcd/flux2-multi-tenancy.git"),
     ("argocd-example-apps", "https://github.com/argoproj/argocd-example-apps.git"),
+    ("flux-local-testdata", "https://github.com/allenporter/flux-local.git"),
     ("cases/crossks", "https://github.com/example/fleet.git"),
     ("cases/crossks-subst", "https://github.com/example/fleet.git"),
     ("cases/sops", "https://github.com/example/fleet.git"),
