@@ -26,11 +26,21 @@ ConstraintTemplate, Big Bang package or known chart): the model cannot tell, it 
 `reconcile/depends-on-cycle` (error): Kustomizations whose dependsOn form a cycle (none ever runs).
 A dependsOn to no Kustomization is `flux/depends-on-missing`.
 
-`reconcile/health-check-missing` (error): a health check on an object nothing creates, e.g. a
-HelmRelease `istio` on Big Bang 3.x (its Istio releases are `istio-crds`, `istiod`).
+`reconcile/health-check-missing` (error; info when a Kustomization of the cluster applies a source
+the model cannot see): a health check on an object nothing creates.
+
+    PASS (Big Bang 3.31.0)                      FAIL (Big Bang 3.31.0)
+    healthChecks:                               healthChecks:
+      - {kind: HelmRelease, name: istiod,         - {kind: HelmRelease, name: istio,
+         namespace: bigbang}                         namespace: bigbang}   # a 2.x name
 
 `reconcile/sops-no-decryption` (error): a SOPS-encrypted document (top-level `sops:`) applied by a
 Kustomization without `decryption: {provider: sops, ...}`.
+
+    PASS                                        FAIL
+    spec: {path: ./secrets,                     spec: {path: ./secrets}
+           decryption: {provider: sops,         (./secrets holds a file with a `sops:` key)
+             secretRef: {name: sops-gpg}}}
 
 `reconcile/substitution-undefined` (error): with `postBuild`, a `${VAR}` (no default) defined in
 neither `substitute` nor a `substituteFrom` ConfigMap/Secret of the repo.
@@ -41,6 +51,11 @@ comments or a README next to it).
 
 `reconcile/app-crd-not-ready` (error): an Application syncs a custom resource whose CRD is neither in
 the same Application nor installed before it syncs, without `SkipDryRunOnMissingResource=true`.
+
+    PASS                                        FAIL
+    Application path: widgets/                  Application path: policies/
+      crd.yaml (widgets.example.com)              policy.yaml (kyverno.io ClusterPolicy;
+      widget.yaml (example.com/v1 Widget)         nothing installs Kyverno before this app)
 
 `reconcile/app-project-later` (error): an Application whose AppProject is created after it (a later
 sync wave of the same sync, or a Kustomization that runs after the one applying the Application).

@@ -17,7 +17,6 @@ from typing import Any
 from sggitops.checks.argocd import _app_edges, _repo_key  # the walk Argo CD's checks use
 from sggitops.checks.context import RepoContext
 from sggitops.checks.walk import (
-    HELM_GROUP,
     KUSTOMIZE_GROUP,
     Edge,
     Fleet,
@@ -40,7 +39,6 @@ DEFAULT_NAMESPACE = "default"
 _SECRET_DOC = re.compile(
     r"create\s+secret\s+[a-z-]+\s+([a-z0-9][-a-z0-9.]*)(?:[^\n]*?(?:-n|--namespace)[ =]([a-z0-9-]+))?"
 )
-__all__ = ["HELM_GROUP", "build_graph"]
 
 
 def build_graph(ctx: RepoContext) -> ReconcileGraph:
