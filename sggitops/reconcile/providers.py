@@ -12,7 +12,8 @@ is Ready before a Kustomization runs, so what it applied exists, and a HelmRelea
 applies with `wait: true`) is installed. A CRD that a HelmRelease installs does not exist while the
 Kustomization that applies that HelmRelease is dry-run. Argo CD skips the dry-run of custom resources
 whose CRD is in the same sync; an Application synced after another (lower sync wave of the same
-parent) sees what the earlier one applied.
+parent) sees what the earlier one applied (the parent waits for a wave's Applications to be healthy
+only when Argo CD's Application health assessment is on, as app-of-apps setups configure it).
 """
 
 from __future__ import annotations
