@@ -167,11 +167,13 @@ def _refs(entries: Any, field: str, namespace: str, *, group: str = "", kind: st
     for i, raw in enumerate(entries if isinstance(entries, list) else []):
         entry = mapping(raw)
         api = text(entry.get("apiVersion"))
+        ref_kind = text(entry.get("kind")) or kind
+        scoped = _cluster_scoped({"kind": ref_kind, "apiVersion": api})
         out.append(
             Ref(
                 group=api.rpartition("/")[0] if api else group,
-                kind=text(entry.get("kind")) or kind,
-                namespace=text(entry.get("namespace")) or namespace,
+                kind=ref_kind,
+                namespace=text(entry.get("namespace")) or ("" if scoped else namespace),
                 name=text(entry.get("name")),
                 field=("spec", *field.split("."), i),
                 optional=entry.get("optional") is True,
