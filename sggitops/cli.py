@@ -27,6 +27,7 @@ from sggitops.commands.bump import bump, versions
 from sggitops.commands.diff import diff, gitlab
 from sggitops.commands.generate import generate, init
 from sggitops.commands.policy import policy
+from sggitops.commands.rollout import rollout
 from sggitops.commands.validate import validate
 
 
@@ -39,7 +40,7 @@ def main(click_ctx: click.Context) -> None:
     click_ctx.ensure_object(Context)
 
 
-for _command in (init, generate, validate, diff, policy, bump, versions, gitlab):
+for _command in (init, generate, validate, diff, policy, bump, versions, rollout, gitlab):
     main.add_command(_command)
 
 __all__ = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from sggitops.checks import argocd, bigbang, drift, flux, kube, policy, secrets
+from sggitops.checks import argocd, bigbang, drift, flux, kube, policy, reconcile, secrets
 from sggitops.checks.context import RepoContext
 from sggitops.findings import Finding
 
@@ -18,4 +18,5 @@ FAMILIES: list[tuple[str, Family]] = [
     ("secrets", secrets.check),
     ("policy", policy.check),
     ("drift", drift.check),
+    ("reconcile", reconcile.check),
 ]

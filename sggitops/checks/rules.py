@@ -65,6 +65,16 @@ RULES: dict[str, str] = {
     "build/output-limit": "a build stopped at its output size cap",
     "policy/engine-failed": "a policy engine crashed or hung on a policy: that policy is not evaluated",
     "bigbang/render": "Big Bang's chart at the cluster's tag refuses its values at template time, or cannot be rendered",
+    "reconcile/crd-not-ready": "a custom resource whose CRD does not exist yet when Flux dry-runs its Kustomization",
+    "reconcile/crd-unknown": "a custom resource whose CRD provider the model cannot determine (cannot tell)",
+    "reconcile/depends-on-cycle": "Flux Kustomizations whose dependsOn form a cycle",
+    "reconcile/health-check-missing": "a Kustomization health check on an object nothing creates (never Ready)",
+    "reconcile/sops-no-decryption": "a SOPS-encrypted file applied by a Kustomization without decryption",
+    "reconcile/substitution-undefined": "a postBuild variable used but defined in no substitution source",
+    "reconcile/secret-undocumented": "a GitRepository secretRef naming a Secret nothing creates or documents",
+    "reconcile/app-crd-not-ready": "an Application custom resource whose CRD is not installed before it syncs",
+    "reconcile/app-project-later": "an Application whose AppProject is created after it",
+    "reconcile/app-namespace-missing": "an Application destination namespace no one creates, without CreateNamespace",
 }
 
 

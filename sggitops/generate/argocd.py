@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from sggitops import yamlio
-from sggitops.generate.bigbang import FLUX_NAMESPACE, HEADER
+from sggitops.generate.bigbang import HEADER
 from sggitops.spec.model import App, Platform, Project
 
 ARGOCD_NAMESPACE = "argocd"
@@ -170,30 +170,3 @@ def plan_argocd(platform: Platform, cluster_name: str) -> dict[str, str]:
         files[f"{root}/apps/{app.name}.yaml"] = _doc(child_application(platform, cluster_name, app))
     files[f"{root}/apps/kustomization.yaml"] = _doc(_kustomization([f"{a.name}.yaml" for a in apps]))
     return files
-
-
-def bootstrap_kustomization(platform: Platform, cluster_name: str) -> dict[str, Any]:
-    """The second Flux Kustomization: the app-of-apps, applied only once Big Bang's Argo CD is healthy."""
-    return {
-        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
-        "kind": "Kustomization",
-        "metadata": {"name": "argocd-apps", "namespace": FLUX_NAMESPACE},
-        "spec": {
-            "dependsOn": [{"name": "bigbang"}],
-            "interval": "5m",
-            "timeout": "10m",
-            "retryInterval": "1m",
-            "path": f"./overlays/{cluster_name}/argocd",
-            "prune": True,
-            "wait": True,
-            "sourceRef": {"kind": "GitRepository", "name": platform.name},
-            "healthChecks": [
-                {
-                    "apiVersion": "helm.toolkit.fluxcd.io/v2",
-                    "kind": "HelmRelease",
-                    "name": "argocd",
-                    "namespace": "bigbang",
-                }
-            ],
-        },
-    }

@@ -31,6 +31,10 @@ def _docs(*items: Any) -> str:
     return HEADER + yamlio.dump_all(items)
 
 
+def _secret_ref(name: str | None) -> dict[str, Any]:
+    return {"secretRef": {"name": name}} if name else {}
+
+
 def common_values(platform: Platform) -> dict[str, Any]:
     """Values every cluster shares: spec.bigbang.values plus fleet-wide settings."""
     from sggitops.generate.policies import bigbang_policy_values
@@ -55,6 +59,7 @@ def plan_base(platform: Platform, common: dict[str, Any]) -> dict[str, str]:
                     "interval": "10m",
                     "url": platform.bigbang.repo,
                     "ref": {"tag": platform.bigbang.version},
+                    **_secret_ref(platform.bigbang.secret_ref),
                     "ignore": "# exclude file extensions\n/**/*.md\n/**/*.txt\n/**/*.sh\n",
                 },
             }
@@ -140,57 +145,3 @@ def plan_overlay(
         )
     files[f"{root}/kustomization.yaml"] = _doc(kustomization)
     return files
-
-
-def bootstrap_objects(platform: Platform, cluster_name: str) -> list[dict[str, Any]]:
-    """What an admin applies once: Namespace, the Flux source for this repo, the platform Kustomization.
-
-    The platform Kustomization is healthy once the Big Bang HelmRelease is (and, on run clusters, Argo CD),
-    so Kustomizations that depend on it wait for the platform."""
-    health = [
-        {
-            "apiVersion": "helm.toolkit.fluxcd.io/v2",
-            "kind": "HelmRelease",
-            "name": "bigbang",
-            "namespace": NAMESPACE,
-        }
-    ]
-    if platform.cluster(cluster_name).role == "run":
-        health.append(
-            {
-                "apiVersion": "helm.toolkit.fluxcd.io/v2",
-                "kind": "HelmRelease",
-                "name": "argocd",
-                "namespace": NAMESPACE,
-            }
-        )
-    return [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": FLUX_NAMESPACE}},
-        {
-            "apiVersion": "source.toolkit.fluxcd.io/v1",
-            "kind": "GitRepository",
-            "metadata": {"name": platform.name, "namespace": FLUX_NAMESPACE},
-            "spec": {"interval": "1m", "url": platform.repo.url, "ref": {"branch": platform.repo.revision}},
-        },
-        {
-            "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
-            "kind": "Kustomization",
-            "metadata": {"name": "bigbang", "namespace": FLUX_NAMESPACE},
-            "spec": {
-                "interval": "5m",
-                "timeout": "10m",
-                "path": f"./overlays/{cluster_name}",
-                "prune": True,
-                "sourceRef": {"kind": "GitRepository", "name": platform.name},
-                "healthChecks": health,
-            },
-        },
-    ]
-
-
-def render_bootstrap(objects: list[dict[str, Any]], cluster_name: str) -> str:
-    note = (
-        f"# Apply once to cluster {cluster_name}: `kubectl apply -f overlays/{cluster_name}/bootstrap.yaml`.\n"
-        "# Flux then keeps the cluster in line with this repo.\n"
-    )
-    return _docs(*objects).replace(HEADER, HEADER + note, 1)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sggitops import __version__
-from sggitops.generate import argocd, bigbang
+from sggitops.generate import argocd, bigbang, bootstrap
 from sggitops.spec.load import SPEC_FILE, load_spec_with_digest
 from sggitops.spec.model import Platform
 from sggitops.spec.resolve import resolve_cluster
@@ -37,12 +37,15 @@ def plan(platform: Platform, spec_digest: str) -> Plan:
     policy_dirs = _plan_policies(platform, files)
     for cluster in platform.clusters:
         resolved = resolve_cluster(platform, cluster.name)
-        files.update(bigbang.plan_overlay(platform, resolved, common, [f"../../{d}" for d in policy_dirs]))
-        objects = bigbang.bootstrap_objects(platform, cluster.name)
+        files.update(bigbang.plan_overlay(platform, resolved, common, []))
+        files.update(bootstrap.plan_policy_overlays(platform, resolved, policy_dirs))
+        objects = bootstrap.bootstrap_objects(platform, resolved)
         if cluster.role == "run":
             files.update(argocd.plan_argocd(platform, cluster.name))
-            objects.append(argocd.bootstrap_kustomization(platform, cluster.name))
-        files[f"overlays/{cluster.name}/bootstrap.yaml"] = bigbang.render_bootstrap(objects, cluster.name)
+            objects.append(bootstrap.argocd_kustomization(platform, resolved))
+        files[f"overlays/{cluster.name}/bootstrap.yaml"] = bootstrap.render_bootstrap(
+            platform, objects, cluster.name
+        )
     if platform.ci.enabled:
         from sggitops.generate.gitlabci import plan_gitlab_ci
 

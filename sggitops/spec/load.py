@@ -28,6 +28,7 @@ from sggitops.spec.model import (
     PolicyException,
     Project,
     Repo,
+    Sops,
     Sso,
     SyncPolicy,
 )
@@ -156,6 +157,20 @@ def _values(raw: Any) -> dict[str, Any]:
     return dict(raw) if isinstance(raw, dict) else {}
 
 
+def _secret_ref(block: dict[str, Any], default: str | None) -> str | None:
+    """A `secretRef` setting: a Secret name, or `false` for none; the default when absent."""
+    raw = block.get("secretRef", default)
+    return raw if isinstance(raw, str) else None
+
+
+def _sops(raw: Any) -> Sops:
+    """`spec.sops`: `{secretRef: NAME}` (default sops-gpg), or `false` for no decryption."""
+    if raw is False:
+        return Sops(secret_ref=None)
+    block = raw if isinstance(raw, dict) else {}
+    return Sops(secret_ref=_secret_ref(block, Sops.secret_ref))
+
+
 def build_platform(doc: Any, plain: dict[str, Any], name: str) -> Platform:
     """Frozen dataclasses from schema-valid plain data."""
     spec = plain["spec"]
@@ -199,12 +214,18 @@ def build_platform(doc: Any, plain: dict[str, Any], name: str) -> Platform:
     defaults = Policy()
     return Platform(
         name=plain["metadata"]["name"],
-        repo=Repo(url=spec["repo"]["url"], revision=spec["repo"].get("revision", "main")),
+        repo=Repo(
+            url=spec["repo"]["url"],
+            revision=spec["repo"].get("revision", "main"),
+            secret_ref=_secret_ref(spec["repo"], Repo.secret_ref),
+        ),
         bigbang=BigBang(
             version=bb["version"],
             repo=bb.get("repo", BigBang.repo),
             values=_values(bb.get("values")),
+            secret_ref=_secret_ref(bb, BigBang.secret_ref),
         ),
+        sops=_sops(spec.get("sops", {})),
         choices=Choices(
             policy_engine=choices.get("policyEngine", "kyverno"),
             runtime_security=choices.get("runtimeSecurity", "neuvector"),

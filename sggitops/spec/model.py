@@ -18,6 +18,7 @@ Values = dict[str, Any]
 class Repo:
     url: str
     revision: str = "main"
+    secret_ref: str | None = "private-git"  # Flux credentials for the repo; None for a public repo
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,14 @@ class BigBang:
     version: str
     repo: str = "https://repo1.dso.mil/big-bang/bigbang.git"
     values: Values = field(default_factory=dict)
+    secret_ref: str | None = None  # Flux credentials for a private Big Bang mirror
+
+
+@dataclass(frozen=True)
+class Sops:
+    """SOPS decryption of the Flux Kustomizations (Big Bang's template: Secret `sops-gpg`)."""
+
+    secret_ref: str | None = "sops-gpg"  # None: no decryption
 
 
 @dataclass(frozen=True)
@@ -137,6 +146,7 @@ class Platform:
     apps: tuple[App, ...] = ()
     ci: GitlabCi = field(default_factory=GitlabCi)
     source: str = "platform.yaml"
+    sops: Sops = field(default_factory=Sops)
 
     def cluster(self, name: str) -> Cluster:
         for c in self.clusters:

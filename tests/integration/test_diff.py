@@ -131,7 +131,7 @@ def test_removed_cluster_and_app_are_flagged(fleet: tuple[Path, git.Repo, str], 
     rules = {(d.rule, d.resource) for d in result.dangers if d.cluster == "run-dev"}
     assert ("danger/namespace-removed", "Namespace//bigbang") in rules
     assert ("danger/app-pruned", "Application/argocd/apps") in rules
-    assert result.rendered["head"] <= result.rendered["base"] == 3
+    assert result.rendered["head"] <= result.rendered["base"] == 4  # overlay, policies, argocd, argocd/apps
 
 
 SECRET = "planted-S3cret-value"

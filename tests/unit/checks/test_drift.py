@@ -60,11 +60,11 @@ def test_added_and_removed_keys_and_list_items(repo: Path) -> None:
     assert "`kiali.extra` is not generated" in finding.message
     assert path.read_text().splitlines()[finding.line - 1] == "  extra: 1"
 
-    k = repo / "overlays/run-dev/kustomization.yaml"
-    k.write_text(k.read_text().replace("  - ../../bases/policies/kyverno/exceptions\n", ""))
+    k = repo / "overlays/run-dev/policies/kustomization.yaml"
+    k.write_text(k.read_text().replace("  - ../../../bases/policies/kyverno/exceptions\n", ""))
     messages = [f.message for f in findings(repo) if f.file.endswith("kustomization.yaml")]
     assert messages == [
-        "overlays/run-dev/kustomization.yaml was edited by hand: `resources` has 2 item(s), 3 generated"
+        "overlays/run-dev/policies/kustomization.yaml was edited by hand: `resources` has 1 item(s), 2 generated"
     ]
 
 
@@ -101,7 +101,7 @@ def test_missing_and_orphaned_files(repo: Path) -> None:
     assert ("drift/missing", "overlays/run-dev/argocd/apps/web.yaml") in rules
     assert ("drift/orphaned", "bases/policies/kyverno/baseline/kustomization.yaml") in rules
     # the spec changed without `generate`: files the generator wrote are stale, not hand-edited
-    stale = [f for f in got if f.file == "overlays/run-dev/kustomization.yaml"]
+    stale = [f for f in got if f.file == "overlays/run-dev/bootstrap.yaml"]  # no policies stage any more
     assert [f.rule for f in stale] == ["drift/stale"]
 
 
