@@ -22,12 +22,15 @@ from typing import Any
 from sggitops import yamlio
 from sggitops.checks.context import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
 from sggitops.checks.walk import flux_entry_files
-from sggitops.errors import UsageError
+from sggitops.errors import InputError, UsageError
 from sggitops.findings import Finding, Severity
+from sggitops.model import RepoModel, repo_model
+from sggitops.model.identity import Identity, checkout_identity, equivalent_urls
 from sggitops.render import Renderer, changed_files_since, changed_roots, find_kustomize, scan_repo
 from sggitops.render.graph import RepoGraph
 from sggitops.render.kustomization import find_file
 from sggitops.render.kustomize import Render
+from sggitops.repoconfig import RepoConfig, load_config
 from sggitops.resource import ResourceId
 from sggitops.spec.load import SPEC_FILE
 from sggitops.spec.model import Platform
@@ -98,21 +101,16 @@ def make_target(root: str, platform: Platform | None, options: ValidateOptions) 
     return Target(root, name, options.kubernetes_version or DEFAULT_KUBERNETES_VERSION)
 
 
-def repo_urls(root: Path, platform: Platform | None) -> tuple[str, ...]:
-    """URLs by which Applications / Flux sources mean this repo: the spec's, and git's remotes."""
-    urls = set()
-    if platform is not None:
-        urls.add(normalize_repo_url(platform.repo.url))
-    try:
-        import git
+def identity(root: Path, platform: Platform | None, config: RepoConfig) -> Identity:
+    """This checkout: git's remotes and branch, the spec's repo and revision, `.sggitops.yaml`'s."""
+    urls = [platform.repo.url] if platform is not None else []
+    branches = [platform.repo.revision] if platform is not None else []
+    return checkout_identity(root, [*urls, *config.urls], [*branches, *config.branches])
 
-        repo = git.Repo(root, search_parent_directories=True)
-        for remote in repo.remotes:
-            for url in remote.urls:
-                urls.add(normalize_repo_url(url))
-    except Exception:  # not a git repo, or git missing: the spec URL is enough
-        pass
-    return tuple(sorted(urls))
+
+def repo_urls(ident: Identity) -> tuple[str, ...]:
+    """URLs (as `normalize_repo_url` spells them) by which Applications / Flux sources mean this repo."""
+    return tuple(sorted({normalize_repo_url(u) for canon in ident.urls for u in equivalent_urls(canon)}))
 
 
 def shard_clusters(clusters: Iterable[str], shard: tuple[int, int] | None) -> set[str]:
@@ -164,8 +162,10 @@ class Validator:
     def run(self) -> ValidateResult:
         start = time.perf_counter()
         platform = load_platform(self.root)
+        config = load_config(self.root)
         graph = scan_repo(self.root)
-        urls = repo_urls(self.root, platform)
+        ident = identity(self.root, platform, config)
+        urls = repo_urls(ident)
         kustomize = find_kustomize(self.options.kustomize)
         renderer = Renderer(
             self.root,
@@ -201,9 +201,17 @@ class Validator:
                 "entry_files": self.entry_files,
                 "partial": self.options.shard is not None or bool(self.options.changed_since),
                 "clusters": sorted({t.cluster for t in targets.values()}),
+                "identity": ident,
+                "declared_sources": config.sources,
+                "variables": config.variables,
+                "config": config,
             },
         )
-        findings = list(self._findings(ctx, graph))
+        model = repo_model(ctx)
+        self._adopt(ctx, model, platform, config)
+        targets = ctx.targets
+        findings = [f for f in self._findings(ctx, graph) if _reported(f, config)]
+        findings += nothing_checked(ctx, model)
         return ValidateResult(
             findings=_dedupe(findings),
             overlays=len(renders),
@@ -212,6 +220,31 @@ class Validator:
             clusters=sorted({t.cluster for t in targets.values()}),
             renders=renders,
         )
+
+    def _adopt(self, ctx: RepoContext, model: RepoModel, platform: Platform | None, config: RepoConfig) -> None:
+        """Take the clusters from the model: every render gets the clusters whose walk reaches it, and
+        the plain folders the model reached (Flux builds them) are checked like renders."""
+        for _cluster, units in sorted(model.fleet.clusters.items()):
+            for unit in units:
+                if unit.key in ctx.renders or not unit.key.endswith("/**"):
+                    continue
+                own = tuple(p for p in unit.objects if p.unit == unit.key.removesuffix("/**"))
+                for p in own:
+                    self.plain_locations[(unit.key, p.rid)] = (p.file, p.line, p.col)
+                ctx.renders[unit.key] = Render(unit.key, tuple(dict(p.obj) for p in own), "", 0.0, False)
+        targets = {}
+        for root in ctx.renders:
+            names = model.cluster_of(root)
+            base = make_target(root, platform, self.options)
+            if not names or base.cluster != root:
+                targets[root] = base
+                continue
+            entry = next((e for e in (config.cluster_for(n) for n in names) if e is not None), None)
+            version = (entry.kubernetes_version if entry else "") or base.kubernetes_version
+            label = ",".join(sorted({(config.cluster_for(n) or _Named(n)).name or n for n in names}))
+            targets[root] = Target(root, label, version)
+        ctx.targets = targets
+        ctx.options["clusters"] = sorted({t.cluster for t in targets.values()})
 
     def _select_roots(self, graph: RepoGraph, platform: Platform | None) -> list[str]:
         leaves = list(graph.leaves)
@@ -262,7 +295,6 @@ class Validator:
 
     def _read_plain(self, path: str) -> Render:
         """An Argo CD directory source (no kustomization): its manifest files as they are."""
-        from sggitops.errors import InputError
 
         objects: list[dict[str, Any]] = []
         findings: list[Finding] = []
@@ -317,15 +349,51 @@ class Validator:
                 yield finding
 
 
+@dataclass(frozen=True)
+class _Named:
+    name: str
+
+
+def _reported(finding: Finding, config: RepoConfig) -> bool:
+    """Not a disabled rule, not in an ignored path."""
+    return finding.rule not in config.disabled and not (finding.file and config.ignores(finding.file))
+
+
+def nothing_checked(ctx: RepoContext, model: RepoModel) -> list[Finding]:
+    """No silent pass: a run that found nothing to check says why."""
+    if any(r.objects for r in ctx.renders.values()) or any(u.objects for us in model.fleet.clusters.values() for u in us):
+        return []
+    if ctx.options.get("partial"):
+        return []
+    why = (
+        "no kustomization, no Flux Kustomization and no Argo CD Application of this repo was found"
+        if not ctx.renders
+        else "the kustomizations found render no objects"
+    )
+    return [
+        Finding(
+            "",
+            0,
+            0,
+            "validate/nothing-checked",
+            Severity.WARNING,
+            f"nothing was checked: {why}",
+            hint="point -C at the GitOps repo, or declare its entry points in .sggitops.yaml `clusters:`",
+        )
+    ]
+
+
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[Any, ...]] = set()
-    out = []
-    for f in sorted(findings, key=lambda f: (f.file, f.line, f.col, f.rule, f.message, f.cluster)):
-        key = (f.file, f.line, f.col, f.rule, f.message, f.cluster)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out
+    """One finding per problem: the same (place, rule, message) for several clusters is one finding whose
+    `cluster` lists them, comma-joined and sorted."""
+    merged: dict[tuple[Any, ...], tuple[Finding, set[str]]] = {}
+    for f in findings:
+        key = (f.file, f.line, f.col, f.rule, f.message, f.severity, f.resource)
+        if key not in merged:
+            merged[key] = (f, set())
+        merged[key][1].update(c for c in f.cluster.split(",") if c)
+    out = [dataclasses.replace(f, cluster=",".join(sorted(names))) for f, names in merged.values()]
+    return sorted(out, key=lambda f: (f.file, f.line, f.col, f.rule, f.message, f.cluster))
 
 
 def exit_code(findings: Iterable[Finding], *, strict: bool) -> int:

@@ -90,8 +90,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sggitops.checks.context import RepoContext, normalize_repo_url
-from sggitops.checks.globs import destination_permitted, normalize_git_url, source_permitted
+from sggitops.checks.context import RepoContext
+from sggitops.checks.globs import destination_permitted, source_permitted
 from sggitops.checks.walk import (
     Edge,
     Fleet,
@@ -99,15 +99,14 @@ from sggitops.checks.walk import (
     Placed,
     RepoPaths,
     Unit,
-    build_fleet,
-    flux_edges,
     is_kind,
     mapping,
-    seed_index,
-    shared_sources,
     text,
 )
 from sggitops.findings import Finding, Severity
+from sggitops.model import RepoModel, repo_model
+from sggitops.model.build import app_sources, has_path
+from sggitops.model.identity import Identity
 
 GROUP = "argoproj.io"
 BRANCHES = frozenset(
@@ -130,27 +129,18 @@ FieldPath = tuple[str | int, ...]
 
 
 def check(ctx: RepoContext) -> Iterator[Finding]:
-    """Every argocd/* finding, each once."""
-    sources = shared_sources(ctx)
-    paths = RepoPaths(ctx, sources)
-    own = frozenset(_repo_key(u) for u in ctx.repo_urls)
-    app_edges = _app_edges(own, paths)
-    fluxed = flux_edges(ctx, paths, seed_index(ctx, sources))
-
-    def follow(unit: Unit) -> Iterator[Edge]:
-        yield from app_edges(unit)
-        yield from fluxed(unit)
-
-    fleet = build_fleet(ctx, sources, paths, follow)
+    """Every argocd/* finding (once per cluster; the validator merges clusters of one finding)."""
+    model = repo_model(ctx)
+    app_edges = _app_edges(model)
     seen: set[Finding] = set()
-    for finding in _all(ctx, paths, own, fleet, app_edges):
+    for finding in _all(ctx, model.paths, model.identity, model.fleet, app_edges):
         if finding not in seen:
             seen.add(finding)
             yield finding
 
 
 def _all(
-    ctx: RepoContext, paths: RepoPaths, own: frozenset[str], fleet: Fleet, app_edges: Follow
+    ctx: RepoContext, paths: RepoPaths, own: Identity, fleet: Fleet, app_edges: Follow
 ) -> Iterator[Finding]:
     for cluster, units in fleet.clusters.items():
         prod = _environment(ctx, cluster) == "prod"
@@ -168,38 +158,11 @@ def _all(
     yield from _cycles(fleet, app_edges)
 
 
-def _repo_key(url: str) -> str:
-    return normalize_git_url(normalize_repo_url(url))
-
-
-def _sources(app: Placed) -> list[tuple[FieldPath, Mapping[str, Any]]]:
-    """The sources Argo CD uses: `spec.sources` when non-empty, else `spec.source`."""
-    spec = mapping(app.obj.get("spec"))
-    many = spec.get("sources")
-    if isinstance(many, list) and many:
-        return [(("spec", "sources", i), mapping(s)) for i, s in enumerate(many)]
-    if isinstance(spec.get("source"), Mapping):
-        return [(("spec", "source"), spec["source"])]
-    return []
-
-
-def _has_path(src: Mapping[str, Any]) -> bool:
-    """A git directory source (a Helm repo `chart` or a `ref`-only source has no path)."""
-    return not src.get("chart") and not (src.get("ref") and not src.get("path"))
-
-
-def _app_edges(own: frozenset[str], paths: RepoPaths) -> Follow:
+def _app_edges(model: RepoModel) -> Follow:
     def follow(unit: Unit) -> Iterator[Edge]:
-        for placed in unit.objects:
-            if not is_kind(placed.obj, GROUP, "Application"):
-                continue
-            for where, src in _sources(placed):
-                if _repo_key(text(src.get("repoURL"))) not in own or not _has_path(src):
-                    continue
-                key = paths.resolve(text(src.get("path")), absolute_ok=False)
-                if key is not None:
-                    recurse = mapping(src.get("directory")).get("recurse") is True
-                    yield Edge(placed, key, recurse, (*where, "path"))
+        for edge in model.follow(unit):
+            if is_kind(edge.source.obj, GROUP, "Application"):
+                yield edge
 
     return follow
 
@@ -232,7 +195,7 @@ def _finding(
 def _check_app(
     app: Placed,
     cluster: str,
-    own: frozenset[str],
+    own: Identity,
     paths: RepoPaths,
     projects: Mapping[str, Placed],
     *,
@@ -240,10 +203,10 @@ def _check_app(
 ) -> Iterator[Finding]:
     name = app.rid.name
     yield from _shape(app, cluster)
-    srcs = _sources(app)
+    srcs = app_sources(app.obj)
     for where, src in srcs:
-        if _repo_key(text(src.get("repoURL"))) in own:
-            if _has_path(src):
+        if own.is_this_repo(text(src.get("repoURL"))):
+            if has_path(src):
                 yield from _path(app, where, src, paths, cluster)
         elif prod:
             problem = revision_problem(text(src.get("targetRevision")))
