@@ -221,7 +221,9 @@ class Validator:
             renders=renders,
         )
 
-    def _adopt(self, ctx: RepoContext, model: RepoModel, platform: Platform | None, config: RepoConfig) -> None:
+    def _adopt(
+        self, ctx: RepoContext, model: RepoModel, platform: Platform | None, config: RepoConfig
+    ) -> None:
         """Take the clusters from the model: every render gets the clusters whose walk reaches it, and
         the plain folders the model reached (Flux builds them) are checked like renders."""
         for _cluster, units in sorted(model.fleet.clusters.items()):
@@ -332,13 +334,25 @@ class Validator:
 
         repo_level = bool(ctx.options["repo_level"])
         static = {(f.file, f.line) for f in graph.findings if f.severity is Severity.ERROR}
+        hermetic = getattr(ctx.options.get("config"), "hermetic", False)
         if repo_level:
-            yield from graph.findings
+            yield from (_remote_severity(f, hermetic=hermetic) for f in graph.findings)
         for root, render in ctx.renders.items():
             cluster = ctx.targets[root].cluster
             for f in render.findings:
                 if f.rule == "build/failed" and (f.file, f.line) in static:
                     continue  # the static finding (remote base, load restrictor) says why, precisely
+                if (
+                    f.rule == "build/failed"
+                    and not hermetic
+                    and root in graph.kustomizations
+                    and graph.remote_refs(root)
+                ):
+                    f = dataclasses.replace(  # offline, a build that fetches remote bases cannot be judged
+                        f,
+                        severity=Severity.WARNING,
+                        message=f.message + " (the build fetches remote bases: cannot tell offline)",
+                    )
                 yield dataclasses.replace(f, cluster=f.cluster or cluster)
         steps = families.FAMILIES
         for i, (name, family) in enumerate(steps, 1):
@@ -347,6 +361,18 @@ class Validator:
                 if not finding.cluster and not repo_level:
                     continue
                 yield finding
+
+
+def _remote_severity(finding: Finding, *, hermetic: bool) -> Finding:
+    """A remote base is an error only in hermetic mode (`.sggitops.yaml`, on for generated repos): Flux
+    and Argo CD fetch remote bases unless an admin forbids them, so elsewhere it is a warning."""
+    if finding.rule != "build/remote-base" or hermetic:
+        return finding
+    return dataclasses.replace(
+        finding,
+        severity=Severity.WARNING,
+        hint=finding.hint + "; set `hermetic: true` in .sggitops.yaml to make this an error",
+    )
 
 
 @dataclass(frozen=True)
@@ -361,10 +387,12 @@ def _reported(finding: Finding, config: RepoConfig) -> bool:
 
 def nothing_checked(ctx: RepoContext, model: RepoModel) -> list[Finding]:
     """No silent pass: a run that found nothing to check says why."""
-    if any(r.objects for r in ctx.renders.values()) or any(u.objects for us in model.fleet.clusters.values() for u in us):
+    if any(r.objects for r in ctx.renders.values()) or any(
+        u.objects for us in model.fleet.clusters.values() for u in us
+    ):
         return []
-    if ctx.options.get("partial"):
-        return []
+    if ctx.options.get("partial") or any(r.findings for r in ctx.renders.values()):
+        return []  # a partial run, or a build that failed and says why
     why = (
         "no kustomization, no Flux Kustomization and no Argo CD Application of this repo was found"
         if not ctx.renders
