@@ -225,10 +225,11 @@ class Validator:
         self, ctx: RepoContext, model: RepoModel, platform: Platform | None, config: RepoConfig
     ) -> None:
         """Take the clusters from the model: every render gets the clusters whose walk reaches it, and
-        the plain folders the model reached (Flux builds them) are checked like renders."""
+        the plain folders and entry files the model reached (Flux and Argo CD apply them) are checked
+        like renders."""
         for _cluster, units in sorted(model.fleet.clusters.items()):
             for unit in units:
-                if unit.key in ctx.renders or not unit.key.endswith("/**"):
+                if unit.key in ctx.renders or not unit.key.endswith(("/**", ".yaml", ".yml")):
                     continue
                 own = tuple(p for p in unit.objects if p.unit == unit.key.removesuffix("/**"))
                 for p in own:

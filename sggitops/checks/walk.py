@@ -27,6 +27,7 @@ from sggitops.resource import ResourceId
 
 KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
 HELM_GROUP = "helm.toolkit.fluxcd.io"
+ARGO_GROUP = "argoproj.io"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 SKIP_DIRS = frozenset({".git", ".sggitops-cache", ".venv", "node_modules", "__pycache__"})
 
@@ -310,8 +311,9 @@ class Fleet:
 
 
 def flux_entry_files(repo: Path, graph: RepoGraph) -> list[str]:
-    """YAML files no kustomization lists that hold a Flux Kustomization (`overlays/*/bootstrap.yaml`):
-    where Flux enters the repo. `validate` renders what they point at; the families follow them."""
+    """YAML files no kustomization lists that hold a Flux Kustomization (`overlays/*/bootstrap.yaml`) or an
+    Argo CD Application (a standalone root app): where the controllers enter the repo. `validate`
+    renders what they point at; the model walks from them."""
     listed = {r.path for k in graph.kustomizations.values() for r in k.refs if r.kind is RefKind.FILE}
     out = []
     for rel in manifest_files(repo, ".", recurse=True, every=True):
@@ -319,14 +321,18 @@ def flux_entry_files(repo: Path, graph: RepoGraph) -> list[str]:
             continue
         try:
             content = (repo / rel).read_text(encoding="utf-8")
-            if KUSTOMIZE_GROUP not in content:
+            if KUSTOMIZE_GROUP not in content and ARGO_GROUP not in content:
                 continue
             docs = yamlio.load_plain_all(content, rel)
         except (InputError, OSError, UnicodeDecodeError):
             continue  # the flux family reports files it cannot read when it follows them
-        if any(isinstance(d, Mapping) and is_kind(d, KUSTOMIZE_GROUP, "Kustomization") for _l, _c, d in docs):
+        if any(isinstance(d, Mapping) and _is_entry(d) for _l, _c, d in docs):
             out.append(rel)
     return out
+
+
+def _is_entry(doc: Mapping[str, Any]) -> bool:
+    return is_kind(doc, KUSTOMIZE_GROUP, "Kustomization") or is_kind(doc, ARGO_GROUP, "Application")
 
 
 def bootstrap_files(ctx: RepoContext) -> list[str]:
