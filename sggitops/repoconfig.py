@@ -37,6 +37,7 @@ class ClusterEntry:
     path: str
     name: str = ""
     kubernetes_version: str = ""
+    server: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def _config(plain: dict[str, Any]) -> RepoConfig:
         branches=tuple(repo.get("branches") or ()),
         sources=tuple((s["kind"], s["name"], s.get("namespace", "")) for s in plain.get("sources") or ()),
         clusters=tuple(
-            ClusterEntry(c["path"], c.get("name", ""), c.get("kubernetesVersion", ""))
+            ClusterEntry(c["path"], c.get("name", ""), c.get("kubernetesVersion", ""), c.get("server", ""))
             for c in plain.get("clusters") or ()
         ),
         variables={

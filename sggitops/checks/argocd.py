@@ -73,6 +73,15 @@ deployed to one cluster; the last one applied wins.
     PASS                                    FAIL
     destination: {server: https://...}      destination: {name: in-cluster, server: https://...}
 
+`argocd/appset-unexpanded` (warning): an ApplicationSet generator that needs the cluster or a network
+(scmProvider, pullRequest, clusterDecisionResource, plugin, git of another repo, clusters not declared
+in `.sggitops.yaml`): the Applications it makes cannot be checked. list, git (this repo), declared
+clusters and matrix/merge of those are expanded and their Applications checked like any other.
+
+    PASS                                    FAIL
+    generators:                             generators:
+      - list: {elements: [{env: dev}]}        - pullRequest: {github: {...}}
+
 `argocd/unpinned-revision` (error): on a prod cluster, a source of another repo has a
 `targetRevision` that moves: empty, `HEAD`, a branch name (`main`, `master`, `develop`,
 `release/x`, ...) or a version range (`1.2.*`, `^1.2`, `>=1`). A tag (`v1.4.2`, `1.4.2`, `stable-2`)
@@ -105,6 +114,7 @@ from sggitops.checks.walk import (
 )
 from sggitops.findings import Finding, Severity
 from sggitops.model import RepoModel, repo_model
+from sggitops.model.appsets import unresolved
 from sggitops.model.build import app_sources, has_path
 from sggitops.model.identity import Identity
 
@@ -137,6 +147,22 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
         if finding not in seen:
             seen.add(finding)
             yield finding
+    yield from _unexpanded(model)
+
+
+def _unexpanded(model: RepoModel) -> Iterator[Finding]:
+    for placed, names in sorted(model.unexpanded.values(), key=lambda v: (v[0].file, v[0].line)):
+        clusters = ",".join(sorted({c for u in (placed.unit,) for c in model.cluster_of(u)}))
+        yield _finding(
+            placed,
+            placed.at("spec", "generators"),
+            "argocd/appset-unexpanded",
+            f"ApplicationSet `{placed.rid.name}` uses generator(s) {', '.join(sorted(set(names)))}, which "
+            "cannot be expanded offline: the Applications they make are not checked",
+            "declare the clusters in .sggitops.yaml `clusters:`, or use list/git generators of this repo",
+            clusters,
+            warn=True,
+        )
 
 
 def _all(
@@ -283,6 +309,8 @@ def _path(
     app: Placed, where: FieldPath, src: Mapping[str, Any], paths: RepoPaths, cluster: str
 ) -> Iterator[Finding]:
     raw = text(src.get("path"))
+    if unresolved(raw):
+        return  # an ApplicationSet template field the expansion could not fill: cannot tell
     key = paths.resolve(raw, absolute_ok=False)
     recurse = mapping(src.get("directory")).get("recurse") is True
     state = paths.state(key, recurse=recurse) if key is not None else None

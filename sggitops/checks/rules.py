@@ -58,6 +58,8 @@ RULES: dict[str, str] = {
     "drift/stale": "a generated file as last written, but platform.yaml changed since (run sggitops generate)",
     "drift/lock": "the lock file .sggitops/lock.yaml is corrupt",
     "secrets/plaintext": "an unencrypted Secret (SOPS-encrypted files are fine)",
+    "argocd/appset-unexpanded": "an ApplicationSet generator that cannot be expanded offline (its Applications are not checked)",
+    "validate/nothing-checked": "validate found nothing to check (no kustomization, Flux Kustomization or Application)",
 }
 
 

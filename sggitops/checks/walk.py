@@ -332,7 +332,9 @@ def flux_entry_files(repo: Path, graph: RepoGraph) -> list[str]:
 
 
 def _is_entry(doc: Mapping[str, Any]) -> bool:
-    return is_kind(doc, KUSTOMIZE_GROUP, "Kustomization") or is_kind(doc, ARGO_GROUP, "Application")
+    return is_kind(doc, KUSTOMIZE_GROUP, "Kustomization") or (
+        group_of(doc) == ARGO_GROUP and doc.get("kind") in ("Application", "ApplicationSet")
+    )
 
 
 def bootstrap_files(ctx: RepoContext) -> list[str]:

@@ -22,6 +22,9 @@ from sggitops.checks.walk import (
     shared_sources,
     text,
 )
+from sggitops.model.appsets import Context as AppSetContext
+from sggitops.model.appsets import expand as expand_appset
+from sggitops.model.appsets import unresolved
 from sggitops.model.fleet import build_clusters
 from sggitops.model.identity import DEFAULT_BRANCHES, Identity, canonical_url
 from sggitops.model.sources import CHECKOUT, Declared, Origin, SourceIndex
@@ -140,7 +143,10 @@ class RepoModel:
         self._all = self._everything()
         self.sources = SourceIndex(ctx.repo, self.identity, self._all, declared)
         self.substituted = self._substitute()
-        self.fleet = build_clusters(ctx, self.files, self.paths, self.follow, self.sources.synthesized)
+        self.unexpanded: dict[int, tuple[Placed, list[str]]] = {}
+        self.fleet = build_clusters(
+            ctx, self.files, self.paths, self.follow, self.sources.synthesized, expand=self._expand
+        )
         self.flux_kustomizations: list[FluxKustomization] = []
         self.applications: list[Application] = []
         self._collect()
@@ -215,10 +221,28 @@ class RepoModel:
                 for where, src in app_sources(p.obj):
                     if not self.identity.is_this_repo(text(src.get("repoURL"))) or not has_path(src):
                         continue
+                    if unresolved(text(src.get("path"))):
+                        continue  # an ApplicationSet field the expansion could not fill
                     key = self.paths.resolve(text(src.get("path")), absolute_ok=False)
                     if key is not None:
                         recurse = mapping(src.get("directory")).get("recurse") is True
                         yield Edge(p, key, recurse, (*where, "path"))
+
+    def _expand(self, unit: Unit) -> Unit:
+        """The unit with the Applications its ApplicationSets generate (placed at the ApplicationSet)."""
+        sets = [p for p in unit.objects if is_kind(p.obj, ARGO_GROUP, "ApplicationSet")]
+        if not sets:
+            return unit
+        config = self.ctx.options.get("config")
+        declared = tuple((c.name, c.server) for c in getattr(config, "clusters", ()) if c.name)
+        context = AppSetContext(self.ctx.repo, self.identity, declared)
+        generated: list[Placed] = []
+        for p in sets:
+            expansion = expand_appset(p.obj, context)
+            if expansion.unexpanded:
+                self.unexpanded[id(p)] = (p, expansion.unexpanded)
+            generated += [dataclasses.replace(p, obj=app, _node=None) for app in expansion.applications]
+        return dataclasses.replace(unit, objects=unit.objects + tuple(generated))
 
     def _collect(self) -> None:
         for cluster, units in self.fleet.clusters.items():

@@ -14,7 +14,7 @@ enough to call a reference missing from it.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sggitops.checks.context import RepoContext
@@ -85,13 +85,21 @@ def _promised_seeds(promised: Iterable[Placed]) -> list[Seed]:
 
 
 def build_clusters(
-    ctx: RepoContext, sources: Sources, paths: RepoPaths, follow: Follow, promised: Iterable[Placed]
+    ctx: RepoContext,
+    sources: Sources,
+    paths: RepoPaths,
+    follow: Follow,
+    promised: Iterable[Placed],
+    expand: Callable[[Unit], Unit] = lambda unit: unit,
 ) -> Fleet:
-    """Every cluster's units (see the module docstring); `fleet.rooted` names the rooted clusters."""
+    """Every cluster's units (see the module docstring); `fleet.rooted` names the rooted clusters.
+    `expand` adds what a unit's objects generate (the Applications of its ApplicationSets)."""
     fleet = Fleet()
     seeds = _dedupe(
         _target_seeds(ctx, sources) + _entry_seeds(ctx, sources, paths) + _promised_seeds(promised)
     )
+    for seed in seeds:
+        seed.unit = expand(seed.unit)
     units: dict[str, Unit] = {s.unit.key: s.unit for s in seeds}
 
     def reach(start: Unit) -> list[Unit]:
@@ -104,7 +112,7 @@ def build_clusters(
                 if state.uid in seen:
                     continue
                 seen.add(state.uid)
-                nxt = units.setdefault(state.uid, Unit(state.uid, state.objects, state.covers))
+                nxt = units.setdefault(state.uid, expand(Unit(state.uid, state.objects, state.covers)))
                 order.append(nxt)
                 queue.append(nxt)
         return order
