@@ -241,7 +241,7 @@ def _check_app(
                     app,
                     app.at(*where, "targetRevision"),
                     "argocd/unpinned-revision",
-                    f"Application `{name}` on prod cluster {cluster} tracks `{text(src.get('repoURL'))}` "
+                    f"Application `{name}` on a prod cluster tracks `{text(src.get('repoURL'))}` "
                     f"at a moving revision: targetRevision {problem}",
                     "pin a release tag (v1.4.2) or a full commit SHA",
                     cluster,
@@ -263,7 +263,7 @@ def _check_app(
                 app,
                 app.at("spec", "project"),
                 "argocd/project-missing",
-                f"Application `{name}` names AppProject `{project}`, which cluster {cluster} does not define",
+                f"Application `{name}` names AppProject `{project}`, which its cluster does not define",
                 f"add the AppProject to this cluster's Argo CD manifests, or use one of: "
                 f"{', '.join(sorted(projects)) or 'none defined'}",
                 cluster,
@@ -397,7 +397,7 @@ def _duplicates(apps: list[Placed], cluster: str) -> Iterator[Finding]:
             app,
             app.at("metadata", "name"),
             "argocd/duplicate-app",
-            f"Application `{app.rid.namespace or '-'}/{app.rid.name}` is defined twice for cluster {cluster} "
+            f"Application `{app.rid.namespace or '-'}/{app.rid.name}` is defined twice for one cluster "
             f"(also at {original.file}:{original.line}); only the last one applied survives",
             "rename one of them, or deploy it from one place only",
             cluster,

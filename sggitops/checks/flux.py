@@ -38,8 +38,9 @@ HelmRelease (for a HelmRelease) of the same cluster and namespace (the entry's, 
     (a Kustomization `bigbang` exists)      (no Kustomization `big-bang`)
 
 `flux/values-from-missing` (error): a HelmRelease `valuesFrom` ConfigMap or Secret is not among the
-objects of its cluster (a generated, hash-suffixed name matches; so does a Secret an ExternalSecret
-makes), unless the entry is `optional: true`.
+objects of its cluster (names compared as rendered, so generator hashes match when a nameReference
+configuration renames the reference too; a Secret an ExternalSecret makes counts), unless the entry is
+`optional: true`.
 
     PASS                                    FAIL
     valuesFrom:                             valuesFrom:
@@ -53,7 +54,6 @@ The module also holds what the Argo CD checks share: `Placed` (an object and whe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -66,7 +66,6 @@ from sggitops.checks.walk import (
     index_placed,
     is_kind,
     mapping,
-    same_namespace,
     text,
 )
 from sggitops.findings import Finding, Severity
@@ -74,7 +73,6 @@ from sggitops.model import RepoModel, repo_model
 from sggitops.model.sources import CHECKOUT
 
 Index = Mapping[tuple[str, str], list[Placed]]
-_HASHED = re.compile(r"-[a-z0-9]{10}$")
 
 
 def _finding(
@@ -141,7 +139,7 @@ def _source_ref(
                 placed.at(*where),
                 "flux/source-missing",
                 f"{placed.rid.kind} `{placed.rid.name}` uses {kind} `{namespace or '-'}/{name}`, defined only "
-                f"in {elsewhere[0].file}, which cluster {cluster} does not apply",
+                f"in {elsewhere[0].file}, which its cluster does not apply",
                 "apply the source in this cluster, or declare it in .sggitops.yaml `sources:`",
                 cluster,
                 warn=True,
@@ -180,8 +178,8 @@ def _path(model: RepoModel, placed: Placed, cluster: str) -> Iterator[Finding]:
         problem = f"`{raw}` leaves the repository"
     else:
         state = model.paths.state(key, recurse=True)
-        if state.unbuildable:
-            return  # the build/* finding of that path says why, once
+        if state.unbuildable and key in model.ctx.graph.kustomizations and model.ctx.graph.remote_refs(key):
+            return  # its build/remote-base finding says why, once
         problem = state.problem
     if problem:
         yield _finding(
@@ -230,28 +228,19 @@ def _values_from(model: RepoModel, placed: Placed, index: Index, cluster: str) -
             placed.at("spec", "valuesFrom", i),
             "flux/values-from-missing",
             f"HelmRelease `{placed.rid.name}` takes values from {kind} `{name}`, "
-            f"which cluster {cluster} does not define",
+            "which its cluster does not define",
             "generate it in the same kustomization, fix the name, or mark the entry `optional: true`",
             cluster,
         )
 
 
-def _is_hashed(rendered: str, name: str) -> bool:
-    """`rendered` is `name` with a kustomize generator's hash suffix (`-` + 10 characters)."""
-    return (
-        rendered.startswith(name + "-") and len(rendered) == len(name) + 11 and bool(_HASHED.search(rendered))
-    )
-
-
 def _values_source(
     model: RepoModel, index: Index, kind: str, name: str, namespace: str, *, rooted: bool
 ) -> bool:
-    """A ConfigMap/Secret of the cluster: as named, with a generator's hash suffix, or (a Secret) the
-    target of an ExternalSecret; in a cluster that is not rooted, anywhere in the repo."""
+    """A ConfigMap/Secret of the cluster, as rendered (a generator's hash suffix must reach the
+    HelmRelease through a nameReference configuration, as on the cluster), or (a Secret) the target of
+    an ExternalSecret; in a cluster that is not rooted, anywhere in the repo."""
     if has_object(index, kind, name, namespace):
-        return True
-    hashed = [p for (k, n), ps in index.items() for p in ps if k == kind and _is_hashed(n, name)]
-    if any(same_namespace(p.namespace, namespace) for p in hashed):
         return True
     if kind == "Secret":
         for (k, _n), found in index.items():

@@ -39,7 +39,7 @@ class Seed:
 
     @property
     def base(self) -> str:
-        return self.unit.key.split("#", 1)[0]
+        return self.unit.key.split("#", 1)[0].removesuffix("/**")
 
 
 def _target_seeds(ctx: RepoContext, sources: Sources) -> list[Seed]:
