@@ -311,8 +311,9 @@ class Fleet:
 
 
 def flux_entry_files(repo: Path, graph: RepoGraph) -> list[str]:
-    """YAML files no kustomization lists that hold a Flux Kustomization (`overlays/*/bootstrap.yaml`) or an
-    Argo CD Application (a standalone root app): where the controllers enter the repo. `validate`
+    """YAML files no kustomization lists that hold a Flux Kustomization (`overlays/*/bootstrap.yaml`), a
+    FluxInstance, or an Argo CD Application or ApplicationSet (a standalone root app): where the
+    controllers enter the repo. `validate`
     renders what they point at; the model walks from them."""
     listed = {r.path for k in graph.kustomizations.values() for r in k.refs if r.kind is RefKind.FILE}
     out = []
@@ -321,7 +322,7 @@ def flux_entry_files(repo: Path, graph: RepoGraph) -> list[str]:
             continue
         try:
             content = (repo / rel).read_text(encoding="utf-8")
-            if KUSTOMIZE_GROUP not in content and ARGO_GROUP not in content:
+            if not any(group in content for group in (KUSTOMIZE_GROUP, ARGO_GROUP, "fluxcd.controlplane.io")):
                 continue
             docs = yamlio.load_plain_all(content, rel)
         except (InputError, OSError, UnicodeDecodeError):
@@ -332,8 +333,10 @@ def flux_entry_files(repo: Path, graph: RepoGraph) -> list[str]:
 
 
 def _is_entry(doc: Mapping[str, Any]) -> bool:
-    return is_kind(doc, KUSTOMIZE_GROUP, "Kustomization") or (
-        group_of(doc) == ARGO_GROUP and doc.get("kind") in ("Application", "ApplicationSet")
+    return (
+        is_kind(doc, KUSTOMIZE_GROUP, "Kustomization")
+        or is_kind(doc, "fluxcd.controlplane.io", "FluxInstance")
+        or (group_of(doc) == ARGO_GROUP and doc.get("kind") in ("Application", "ApplicationSet"))
     )
 
 

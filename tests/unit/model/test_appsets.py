@@ -22,7 +22,10 @@ def _appset(generators: list[Any], *, go: bool = False, path: str = "{{path}}") 
             "generators": generators,
             "template": {
                 "metadata": {"name": "{{.path.basename}}" if go else "{{path.basename}}"},
-                "spec": {"project": "p", "source": {"repoURL": "https://github.com/example/fleet", "path": path}},
+                "spec": {
+                    "project": "p",
+                    "source": {"repoURL": "https://github.com/example/fleet", "path": path},
+                },
             },
         },
     }

@@ -26,8 +26,12 @@ def test_every_form_of_one_repo_is_the_same(url: str) -> None:
 
 
 def test_other_repos_and_hosts_differ() -> None:
-    assert canonical_url("https://github.com/example/fleet-2") != canonical_url("https://github.com/example/fleet")
-    assert canonical_url("https://gitlab.com/example/fleet") != canonical_url("https://github.com/example/fleet")
+    assert canonical_url("https://github.com/example/fleet-2") != canonical_url(
+        "https://github.com/example/fleet"
+    )
+    assert canonical_url("https://gitlab.com/example/fleet") != canonical_url(
+        "https://github.com/example/fleet"
+    )
     assert canonical_url("") == ""
 
 
