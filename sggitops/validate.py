@@ -62,6 +62,7 @@ class ValidateResult:
     seconds: float
     clusters: list[str] = field(default_factory=list)
     renders: dict[str, Render] = field(default_factory=dict)
+    model: RepoModel | None = None  # the repo as Flux and Argo CD see it (sggitops.model)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -219,6 +220,7 @@ class Validator:
             seconds=time.perf_counter() - start,
             clusters=sorted({t.cluster for t in targets.values()}),
             renders=renders,
+            model=model,
         )
 
     def _adopt(

@@ -193,11 +193,11 @@ class SourceIndex:
         found = [p for p in self._by_name.get((kind, name), []) if same_namespace(p.namespace, namespace)]
         return sorted(found, key=lambda p: (-_common(p.file, near), p.file, p.line))
 
-    def generated(self, kind: str, name: str, namespace: str) -> Placed | None:
-        """The ArtifactGenerator that makes ExternalArtifact `name`, if any."""
+    def generated(self, kind: str, name: str, namespace: str, near: str = "") -> Placed | None:
+        """The ArtifactGenerator that makes ExternalArtifact `name` (the nearest to file `near`), if any."""
         if kind != "ExternalArtifact":
             return None
-        for gen in self.generators:
+        for gen in sorted(self.generators, key=lambda g: (-_common(g.file, near), g.file, g.line)):
             if not same_namespace(gen.namespace, namespace):
                 continue
             for artifact in mapping(gen.obj.get("spec")).get("artifacts") or []:
@@ -236,7 +236,7 @@ class SourceIndex:
             for repo in self.find(kind, name, namespace, placed.file):
                 return Origin(self.git_origin(repo), repo)
             return Origin(EXTERNAL)
-        gen = self.generated(kind, name, namespace)
+        gen = self.generated(kind, name, namespace, placed.file)
         if gen is not None:
             pairs = tuple(self._copies(gen, name))
             return Origin(CHECKOUT if pairs else EXTERNAL, gen, pairs)

@@ -17,6 +17,7 @@ from typing import Any
 import git
 import pytest
 
+from sggitops.validate import ValidateOptions, Validator
 from tests.helpers import run_cli
 
 pytestmark = pytest.mark.integration
@@ -224,3 +225,22 @@ def test_secret_findings_on_real_cases(name: str, reference: Path, tmp_path: Pat
     _code, report, _output = _validate(root, tmp_path)
     got = {k for k in _errors(report, skip=set()) if k[0] in SECRET_RULES}
     assert got == SECRET_EXPECTED[name], _describe(report, got)
+
+
+def test_model_of_flux_example_follows_artifacts_to_repo_paths(reference: Path, tmp_path: Path) -> None:
+    """The model behind the findings: two clusters from the bootstrap layout, each applying the repo
+    paths its ExternalArtifacts copy (clusters/<c>/artifacts.yaml), all from this checkout."""
+    host_path, _ = REPOS["flux2-kustomize-helm-example"]
+    src = _real_repos(reference) / "flux2-kustomize-helm-example"
+    root = _checkout(src, tmp_path / "r", _origin("ssh-scp", host_path))
+    model = Validator(root, ValidateOptions(use_cache=False)).run().model
+    assert model is not None
+    assert sorted(model.fleet.clusters) == ["clusters/production", "clusters/staging"]
+    assert model.fleet.rooted == {"clusters/production", "clusters/staging"}
+    paths = {(k.cluster, k.name): k.path for k in model.flux_kustomizations}
+    assert paths[("clusters/staging", "apps")] == "apps/staging"
+    assert paths[("clusters/production", "apps")] == "apps/production"
+    assert paths[("clusters/production", "infra-configs")] == "infrastructure/configs"
+    apps = next(k for k in model.flux_kustomizations if (k.cluster, k.name) == ("clusters/staging", "apps"))
+    assert apps.depends_on == [("flux-system", "infra-configs")]
+    assert {o.rid.kind for o in apps.objects} >= {"HelmRelease", "HelmRepository"}
