@@ -58,6 +58,9 @@ class RepoConfig:
             fnmatch.fnmatchcase(rel, p.strip("/")) or rel.startswith(p.strip("/") + "/") for p in self.ignore
         )
 
+    def cluster_named(self, name: str) -> ClusterEntry | None:
+        return next((e for e in self.clusters if e.name and e.name == name), None) or self.cluster_for(name)
+
     def cluster_for(self, path: str) -> ClusterEntry | None:
         """The entry of a cluster whose entry point is `path` (a repo dir, `x/**` or a file)."""
         key = path.removesuffix("/**").strip("/")

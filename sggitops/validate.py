@@ -21,6 +21,7 @@ from typing import Any
 
 from sggitops import yamlio
 from sggitops.checks.context import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
+from sggitops.checks.outcome import merge_clusters, nothing_checked, remote_severity, reported
 from sggitops.checks.walk import flux_entry_files
 from sggitops.errors import InputError, UsageError
 from sggitops.findings import Finding, Severity
@@ -211,10 +212,10 @@ class Validator:
         model = repo_model(ctx)
         self._adopt(ctx, model, platform, config)
         targets = ctx.targets
-        findings = [f for f in self._findings(ctx, graph) if _reported(f, config)]
+        findings = [f for f in self._findings(ctx, graph) if reported(f, config)]
         findings += nothing_checked(ctx, model)
         return ValidateResult(
-            findings=_dedupe(findings),
+            findings=merge_clusters(findings),
             overlays=len(renders),
             objects=sum(len(r.objects) for r in renders.values()),
             seconds=time.perf_counter() - start,
@@ -244,9 +245,9 @@ class Validator:
             if not names or base.cluster != root:
                 targets[root] = base
                 continue
-            entry = next((e for e in (config.cluster_for(n) for n in names) if e is not None), None)
+            entry = next((e for e in (config.cluster_named(n) for n in names) if e is not None), None)
             version = (entry.kubernetes_version if entry else "") or base.kubernetes_version
-            label = ",".join(sorted({(config.cluster_for(n) or _Named(n)).name or n for n in names}))
+            label = ",".join(names)
             targets[root] = Target(root, label, version)
         ctx.targets = targets
         ctx.options["clusters"] = sorted({t.cluster for t in targets.values()})
@@ -339,7 +340,7 @@ class Validator:
         static = {(f.file, f.line) for f in graph.findings if f.severity is Severity.ERROR}
         hermetic = getattr(ctx.options.get("config"), "hermetic", False)
         if repo_level:
-            yield from (_remote_severity(f, hermetic=hermetic) for f in graph.findings)
+            yield from (remote_severity(f, hermetic=hermetic) for f in graph.findings)
         for root, render in ctx.renders.items():
             cluster = ctx.targets[root].cluster
             for f in render.findings:
@@ -364,67 +365,6 @@ class Validator:
                 if not finding.cluster and not repo_level:
                     continue
                 yield finding
-
-
-def _remote_severity(finding: Finding, *, hermetic: bool) -> Finding:
-    """A remote base is an error only in hermetic mode (`.sggitops.yaml`, on for generated repos): Flux
-    and Argo CD fetch remote bases unless an admin forbids them, so elsewhere it is a warning."""
-    if finding.rule != "build/remote-base" or hermetic:
-        return finding
-    return dataclasses.replace(
-        finding,
-        severity=Severity.WARNING,
-        hint=finding.hint + "; set `hermetic: true` in .sggitops.yaml to make this an error",
-    )
-
-
-@dataclass(frozen=True)
-class _Named:
-    name: str
-
-
-def _reported(finding: Finding, config: RepoConfig) -> bool:
-    """Not a disabled rule, not in an ignored path."""
-    return finding.rule not in config.disabled and not (finding.file and config.ignores(finding.file))
-
-
-def nothing_checked(ctx: RepoContext, model: RepoModel) -> list[Finding]:
-    """No silent pass: a run that found nothing to check says why."""
-    if any(r.objects for r in ctx.renders.values()) or any(
-        u.objects for us in model.fleet.clusters.values() for u in us
-    ):
-        return []
-    if ctx.options.get("partial") or any(r.findings for r in ctx.renders.values()):
-        return []  # a partial run, or a build that failed and says why
-    why = (
-        "no kustomization, no Flux Kustomization and no Argo CD Application of this repo was found"
-        if not ctx.renders
-        else "the kustomizations found render no objects"
-    )
-    return [
-        Finding(
-            "",
-            0,
-            0,
-            "validate/nothing-checked",
-            Severity.WARNING,
-            f"nothing was checked: {why}",
-            hint="point -C at the GitOps repo, or declare its entry points in .sggitops.yaml `clusters:`",
-        )
-    ]
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding per problem: the same (place, rule, message) for several clusters is one finding whose
-    `cluster` lists them, comma-joined and sorted."""
-    merged: dict[tuple[Any, ...], tuple[Finding, set[str]]] = {}
-    for f in findings:
-        key = (f.file, f.line, f.col, f.rule, f.message, f.severity, f.resource)
-        if key not in merged:
-            merged[key] = (f, set())
-        merged[key][1].update(c for c in f.cluster.split(",") if c)
-    out = [dataclasses.replace(f, cluster=",".join(sorted(names))) for f, names in merged.values()]
-    return sorted(out, key=lambda f: (f.file, f.line, f.col, f.rule, f.message, f.cluster))
 
 
 def exit_code(findings: Iterable[Finding], *, strict: bool) -> int:

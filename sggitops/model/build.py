@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,6 +147,7 @@ class RepoModel:
         self.fleet = build_clusters(
             ctx, self.files, self.paths, self.follow, self.sources.synthesized, expand=self._expand
         )
+        self._rename(getattr(ctx.options.get("config"), "clusters", ()))
         self.flux_kustomizations: list[FluxKustomization] = []
         self.applications: list[Application] = []
         self._collect()
@@ -227,6 +228,17 @@ class RepoModel:
                     if key is not None:
                         recurse = mapping(src.get("directory")).get("recurse") is True
                         yield Edge(p, key, recurse, (*where, "path"))
+
+    def _rename(self, entries: Iterable[Any]) -> None:
+        """Clusters named in `.sggitops.yaml` by their entry point (`clusters: [{path, name}]`)."""
+        names = {str(e.path).strip("./").rstrip("/"): e.name for e in entries if e.name}
+        for old in list(self.fleet.clusters):
+            new = names.get(old)
+            if new and new not in self.fleet.clusters:
+                self.fleet.clusters[new] = self.fleet.clusters.pop(old)
+                if old in self.fleet.rooted:
+                    self.fleet.rooted.discard(old)
+                    self.fleet.rooted.add(new)
 
     def _expand(self, unit: Unit) -> Unit:
         """The unit with the Applications its ApplicationSets generate (placed at the ApplicationSet)."""

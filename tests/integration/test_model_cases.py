@@ -236,3 +236,29 @@ def test_declared_source_and_variables_from_config(tmp_path: Path) -> None:
         tmp_path, {"clusters/prod/apps.yaml": apps, "apps/deploy.yaml": deploy, ".sggitops.yaml": config}
     )
     assert errors(validate(root, tmp_path)) == set()
+
+
+def test_cluster_names_come_from_the_model_and_config(tmp_path: Path) -> None:
+    """Clusters are the Flux entry points (not folders); `.sggitops.yaml` may name them. One problem
+    seen by two clusters is one finding listing both."""
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec: {}\n"
+    files = {
+        f"clusters/{c}/flux-system/gotk-sync.yaml": gitrepo() + "---\n" + ks("flux-system", f"./clusters/{c}")
+        for c in ("prod", "stage")
+    }
+    files |= {
+        f"clusters/{c}/flux-system/kustomization.yaml": "resources: [gotk-sync.yaml]\n"
+        for c in ("prod", "stage")
+    }
+    files |= {f"clusters/{c}/apps.yaml": ks("apps", "./apps") for c in ("prod", "stage")}
+    files |= {
+        "apps/pod.yaml": pod,
+        ".sggitops.yaml": "clusters: [{path: clusters/prod, name: prod, kubernetesVersion: '1.33'}]\n",
+    }
+    report = validate(make(tmp_path, files), tmp_path)
+    (finding,) = [f for f in report["findings"] if f["severity"] == "error"]
+    assert (finding["rule"], finding["file"], finding["cluster"]) == (
+        "schema/invalid",
+        "apps/pod.yaml",
+        "clusters/stage,prod",
+    )

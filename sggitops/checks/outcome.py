@@ -1,0 +1,69 @@
+"""What `validate` does with the findings of all families before reporting them: filter by
+`.sggitops.yaml` (disabled rules, ignored paths), grade remote bases by hermetic mode, say when nothing
+was checked, and merge one problem seen from several clusters into one finding."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sggitops.checks.context import RepoContext
+from sggitops.findings import Finding, Severity
+from sggitops.model import RepoModel
+from sggitops.repoconfig import RepoConfig
+
+
+def remote_severity(finding: Finding, *, hermetic: bool) -> Finding:
+    """A remote base is an error only in hermetic mode (`.sggitops.yaml`, on for generated repos): Flux
+    and Argo CD fetch remote bases unless an admin forbids them, so elsewhere it is a warning."""
+    if finding.rule != "build/remote-base" or hermetic:
+        return finding
+    return dataclasses.replace(
+        finding,
+        severity=Severity.WARNING,
+        hint=finding.hint + "; set `hermetic: true` in .sggitops.yaml to make this an error",
+    )
+
+
+def reported(finding: Finding, config: RepoConfig) -> bool:
+    """Not a disabled rule, not in an ignored path."""
+    return finding.rule not in config.disabled and not (finding.file and config.ignores(finding.file))
+
+
+def nothing_checked(ctx: RepoContext, model: RepoModel) -> list[Finding]:
+    """No silent pass: a run that found nothing to check says why."""
+    if any(r.objects for r in ctx.renders.values()) or any(
+        u.objects for us in model.fleet.clusters.values() for u in us
+    ):
+        return []
+    if ctx.options.get("partial") or any(r.findings for r in ctx.renders.values()):
+        return []  # a partial run, or a build that failed and says why
+    why = (
+        "no kustomization, no Flux Kustomization and no Argo CD Application of this repo was found"
+        if not ctx.renders
+        else "the kustomizations found render no objects"
+    )
+    return [
+        Finding(
+            "",
+            0,
+            0,
+            "validate/nothing-checked",
+            Severity.WARNING,
+            f"nothing was checked: {why}",
+            hint="point -C at the GitOps repo, or declare its entry points in .sggitops.yaml `clusters:`",
+        )
+    ]
+
+
+def merge_clusters(findings: list[Finding]) -> list[Finding]:
+    """One finding per problem: the same (place, rule, message) for several clusters is one finding whose
+    `cluster` lists them, comma-joined and sorted."""
+    merged: dict[tuple[Any, ...], tuple[Finding, set[str]]] = {}
+    for f in findings:
+        key = (f.file, f.line, f.col, f.rule, f.message, f.severity, f.resource)
+        if key not in merged:
+            merged[key] = (f, set())
+        merged[key][1].update(c for c in f.cluster.split(",") if c)
+    out = [dataclasses.replace(f, cluster=",".join(sorted(names))) for f, names in merged.values()]
+    return sorted(out, key=lambda f: (f.file, f.line, f.col, f.rule, f.message, f.cluster))
