@@ -21,7 +21,7 @@ from typing import Any
 
 from sggitops import yamlio
 from sggitops.checks.context import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
-from sggitops.checks.outcome import merge_clusters, nothing_checked, remote_severity, reported
+from sggitops.checks.outcome import flux_variables, merge_clusters, nothing_checked, remote_severity, reported
 from sggitops.checks.walk import flux_entry_files
 from sggitops.errors import InputError, UsageError
 from sggitops.findings import Finding, Severity
@@ -212,7 +212,9 @@ class Validator:
         model = repo_model(ctx)
         self._adopt(ctx, model, platform, config)
         targets = ctx.targets
-        findings = [f for f in self._findings(ctx, graph) if reported(f, config)]
+        findings = [
+            f for f in self._findings(ctx, graph) if reported(f, config) and not flux_variables(f, ctx, model)
+        ]
         findings += nothing_checked(ctx, model)
         return ValidateResult(
             findings=merge_clusters(findings),

@@ -10,7 +10,9 @@ from typing import Any
 from sggitops.checks.context import RepoContext
 from sggitops.findings import Finding, Severity
 from sggitops.model import RepoModel
+from sggitops.model.substitute import UNRESOLVED
 from sggitops.repoconfig import RepoConfig
+from sggitops.resource import ResourceId
 
 
 def remote_severity(finding: Finding, *, hermetic: bool) -> Finding:
@@ -67,3 +69,23 @@ def merge_clusters(findings: list[Finding]) -> list[Finding]:
         merged[key][1].update(c for c in f.cluster.split(",") if c)
     out = [dataclasses.replace(f, cluster=",".join(sorted(names))) for f, names in merged.values()]
     return sorted(out, key=lambda f: (f.file, f.line, f.col, f.rule, f.message, f.cluster))
+
+
+def flux_variables(finding: Finding, ctx: RepoContext, model: RepoModel) -> bool:
+    """A `secrets/plaintext` finding on a Secret whose every value is a Flux variable that only the
+    cluster fills (postBuild substituteFrom a Secret not in git): nothing secret is in the repo."""
+    if finding.rule != "secrets/plaintext" or not model.substituted:
+        return False
+    for root in model.substituted:
+        for obj in ctx.objects(root):
+            if str(ResourceId.of(obj)) != finding.resource:
+                continue
+            values = [
+                v
+                for field in ("data", "stringData")
+                if isinstance(obj.get(field), dict)
+                for v in obj[field].values()
+            ]
+            if values and all(isinstance(v, str) and UNRESOLVED.fullmatch(v.strip()) for v in values):
+                return True
+    return False
