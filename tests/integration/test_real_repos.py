@@ -208,7 +208,14 @@ def test_crossks_subst_replicas_become_an_integer(reference: Path, tmp_path: Pat
 
 
 SECRET_EXPECTED: dict[str, set[Key]] = {
-    "sops": set(),  # SOPS file fine; op:// references and a cosign public key are not secrets
+    "cases/sops": set(),  # SOPS file fine; op:// references and a cosign public key are not secrets
+    # test fixtures, but plaintext values in git all the same
+    "flux-local-testdata": {
+        ("secrets/plaintext", "cluster/clusters/prod/flux-system/cluster-secrets.yaml", 7),
+        ("secrets/plaintext", "cluster8/apps/podinfo-tls-values.yaml", 6),
+        ("secrets/plaintext", "cluster9/apps/podinfo/repository.yaml", 26),
+        ("secrets/plaintext", "repo/cluster-secrets.yaml", 7),
+    },
 }
 
 
@@ -227,9 +234,10 @@ def test_flux_variable_in_a_secret_is_not_plaintext(reference: Path, tmp_path: P
     strict=False,
 )
 @pytest.mark.parametrize("name", sorted(SECRET_EXPECTED))
-def test_secret_findings_on_real_cases(name: str, reference: Path, tmp_path: Path) -> None:
-    src = _real_repos(reference) / "cases" / name
-    root = _checkout(src, tmp_path / name, _origin("https", CASE_ORIGIN))
+def test_secret_findings_on_real_repos(name: str, reference: Path, tmp_path: Path) -> None:
+    src = _real_repos(reference) / name
+    origin = REPOS[name][0] if name in REPOS else CASE_ORIGIN
+    root = _checkout(src, tmp_path / "repo", _origin("https", origin))
     _code, report, _output = _validate(root, tmp_path)
     got = {k for k in _errors(report, skip=set()) if k[0] in SECRET_RULES}
     assert got == SECRET_EXPECTED[name], _describe(report, got)
