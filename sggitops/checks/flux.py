@@ -71,6 +71,7 @@ from sggitops.checks.walk import (
 from sggitops.findings import Finding, Severity
 from sggitops.model import RepoModel, repo_model
 from sggitops.model.sources import CHECKOUT
+from sggitops.model.substitute import UNRESOLVED
 
 Index = Mapping[tuple[str, str], list[Placed]]
 
@@ -126,6 +127,8 @@ def _source_ref(
         return
     kind, name = text(ref.get("kind")), text(ref.get("name"))
     namespace = text(ref.get("namespace")) or placed.namespace
+    if UNRESOLVED.search(f"{name} {namespace}"):
+        return  # a Flux variable only the cluster fills: cannot tell
     sources = model.sources
     if has_object(index, kind, name, namespace) or sources.generated(kind, name, namespace):
         return
@@ -170,6 +173,8 @@ def _path(model: RepoModel, placed: Placed, cluster: str) -> Iterator[Finding]:
     if origin.kind != CHECKOUT:
         return
     raw = text(spec.get("path"))
+    if UNRESOLVED.search(raw):
+        return  # a Flux variable only the cluster fills: cannot tell
     key = model.sources.repo_path(origin, raw)
     if key is None and origin.mapping:
         return  # a path of an artifact no copy rule of this checkout fills: cannot tell
@@ -199,7 +204,7 @@ def _depends_on(model: RepoModel, placed: Placed, kind: str, index: Index, clust
         entry = mapping(entry)
         name = text(entry.get("name"))
         namespace = text(entry.get("namespace")) or placed.namespace
-        if not name or has_object(index, kind, name, namespace):
+        if not name or has_object(index, kind, name, namespace) or UNRESOLVED.search(f"{name} {namespace}"):
             continue
         if model.sources.find(kind, name, namespace) and not rooted:
             continue

@@ -28,7 +28,7 @@ from sggitops.model.appsets import unresolved
 from sggitops.model.fleet import build_clusters
 from sggitops.model.identity import DEFAULT_BRANCHES, Identity, canonical_url
 from sggitops.model.sources import CHECKOUT, Declared, Origin, SourceIndex
-from sggitops.model.substitute import substitute_object, values_of
+from sggitops.model.substitute import UNRESOLVED, substitute_object, values_of
 from sggitops.render.kustomization import find_file
 
 ARGO_GROUP = "argoproj.io"
@@ -208,7 +208,10 @@ class RepoModel:
         origin = self.sources.origin(p, mapping(spec.get("sourceRef")))
         if origin.kind != CHECKOUT:
             return None
-        key = self.sources.repo_path(origin, text(spec.get("path")))
+        raw = text(spec.get("path"))
+        if UNRESOLVED.search(raw):
+            return None  # a path only the cluster's variables complete
+        key = self.sources.repo_path(origin, raw)
         return None if key is None else self.paths.resolve(key, absolute_ok=True)
 
     def follow(self, unit: Unit) -> Iterator[Edge]:

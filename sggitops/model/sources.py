@@ -92,6 +92,7 @@ class SourceIndex:
         self._bootstrap_pairs(placed)
         self._placeholders(placed)
         self._flux_instances(placed)
+        self._assume_bootstrap()
 
     def _add(self, p: Placed) -> None:
         self._by_name.setdefault((text(p.obj.get("kind")), p.rid.name), []).append(p)
@@ -163,6 +164,24 @@ class SourceIndex:
             self._promise(
                 p.file, kind, name, path, url=text(sync.get("url")), namespace=p.namespace or "flux-system"
             )
+
+    def _assume_bootstrap(self) -> None:
+        """A repo that defines no source of this checkout was bootstrapped from outside (flux bootstrap
+        run elsewhere, a FluxInstance in a Helm values file): `flux-system/flux-system` is then the
+        GitRepository (this checkout) or OCIRepository (built from it) that Flux syncs from."""
+        git_repos = [p for (kind, _n), ps in self._by_name.items() if kind == "GitRepository" for p in ps]
+        if any(self.git_origin(p) == CHECKOUT for p in git_repos):
+            return
+        for kind in ("GitRepository", "OCIRepository"):
+            if self.find(kind, "flux-system", "flux-system"):
+                continue
+            spec = {"url": ""}
+            source = Placed(
+                _synth(kind, f"{SOURCE_GROUP}/v1", "flux-system", "flux-system", spec), "", "", 0, 0
+            )
+            if kind == "GitRepository":
+                self.bootstrap.add(id(source))
+            self._add(source)
 
     def _promise(
         self, file: str, kind: str, name: str, path: str, *, url: str, namespace: str = "flux-system"

@@ -262,3 +262,24 @@ def test_cluster_names_come_from_the_model_and_config(tmp_path: Path) -> None:
         "apps/pod.yaml",
         "clusters/stage,prod",
     )
+
+
+def test_repo_bootstrapped_from_outside_syncs_from_flux_system(tmp_path: Path) -> None:
+    """No source of this checkout in the repo (Flux bootstrapped by a helmfile or from another repo):
+    `flux-system/flux-system` is the source Flux syncs from, so its Kustomizations are followed and a
+    path only the cluster's variables complete is not judged."""
+    cluster_ks = (
+        ks("cluster-apps", "./kubernetes/apps")
+        + "  postBuild:\n    substituteFrom: [{kind: Secret, name: s}]\n"
+    )
+    root = make(
+        tmp_path,
+        {
+            "kubernetes/flux/cluster/ks.yaml": cluster_ks,
+            "kubernetes/apps/web/ks.yaml": ks("web", "./kubernetes/apps/web/${APP_DIR}")
+            + "---\n"
+            + ks("gone", "./kubernetes/apps/gone"),
+            "kubernetes/apps/web/app/cm.yaml": CM,
+        },
+    )
+    assert errors(validate(root, tmp_path)) == {("flux/path-missing", "kubernetes/apps/web/ks.yaml", 16)}
