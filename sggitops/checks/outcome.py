@@ -5,6 +5,7 @@ was checked, and merge one problem seen from several clusters into one finding."
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from sggitops.checks.context import RepoContext
@@ -13,6 +14,8 @@ from sggitops.model import RepoModel
 from sggitops.model.substitute import UNRESOLVED
 from sggitops.repoconfig import RepoConfig
 from sggitops.resource import ResourceId
+
+_BUILD_OF = re.compile(r"^kustomize build of (\S+) failed")
 
 
 def remote_severity(finding: Finding, *, hermetic: bool) -> Finding:
@@ -60,14 +63,22 @@ def nothing_checked(ctx: RepoContext, model: RepoModel) -> list[Finding]:
 
 def merge_clusters(findings: list[Finding]) -> list[Finding]:
     """One finding per problem: the same (place, rule, message) for several clusters is one finding whose
-    `cluster` lists them, comma-joined and sorted."""
-    merged: dict[tuple[Any, ...], tuple[Finding, set[str]]] = {}
+    `cluster` lists them, comma-joined and sorted. A build failure caused at one place (a base several
+    overlays include) is one finding naming every overlay whose build it breaks."""
+    merged: dict[tuple[Any, ...], tuple[Finding, set[str], list[str]]] = {}
     for f in findings:
-        key = (f.file, f.line, f.col, f.rule, f.message, f.severity, f.resource)
+        built = _BUILD_OF.match(f.message) if f.rule == "build/failed" and f.line else None
+        message = _BUILD_OF.sub("kustomize build of {} failed", f.message, count=1) if built else f.message
+        key = (f.file, f.line, f.col, f.rule, message, f.severity, f.resource)
         if key not in merged:
-            merged[key] = (f, set())
+            merged[key] = (f, set(), [])
         merged[key][1].update(c for c in f.cluster.split(",") if c)
-    out = [dataclasses.replace(f, cluster=",".join(sorted(names))) for f, names in merged.values()]
+        if built and built.group(1) not in merged[key][2]:
+            merged[key][2].append(built.group(1))
+    out = []
+    for (_f, _l, _c, _r, message, *_rest), (first, names, roots) in merged.items():
+        text = message.replace("{}", ", ".join(sorted(roots)), 1) if roots else first.message
+        out.append(dataclasses.replace(first, message=text, cluster=",".join(sorted(names))))
     return sorted(out, key=lambda f: (f.file, f.line, f.col, f.rule, f.message, f.cluster))
 
 
