@@ -22,7 +22,7 @@ from typing import Any
 from sggitops import yamlio
 from sggitops.checks.context import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
 from sggitops.checks.outcome import flux_variables, merge_clusters, nothing_checked, remote_severity, reported
-from sggitops.checks.walk import flux_entry_files
+from sggitops.checks.walk import flux_entry_files, mapping, seq
 from sggitops.errors import InputError, UsageError
 from sggitops.findings import Finding, Severity
 from sggitops.model import RepoModel, repo_model
@@ -129,9 +129,9 @@ def _pointed_paths(objects: Iterable[Mapping[str, Any]], urls: tuple[str, ...], 
     named: set[str] = set()
     for obj in objects:
         kind, api = obj.get("kind"), str(obj.get("apiVersion", ""))
-        spec = obj.get("spec") or {}
+        spec = mapping(obj.get("spec"))
         if kind == "Application" and api.startswith("argoproj.io/"):
-            sources = [spec.get("source")] if spec.get("source") else list(spec.get("sources") or [])
+            sources = [spec.get("source")] if spec.get("source") else seq(spec.get("sources"))
             for src in sources:
                 if isinstance(src, Mapping) and normalize_repo_url(str(src.get("repoURL", ""))) in urls:
                     named.add(str(src.get("path") or "."))

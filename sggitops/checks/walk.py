@@ -38,6 +38,11 @@ def mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def seq(value: Any) -> list[Any]:
+    """A YAML sequence, or [] for anything else (a hostile or mistyped field)."""
+    return value if isinstance(value, list) else []
+
+
 def text(value: Any) -> str:
     return "" if value is None else str(value)
 

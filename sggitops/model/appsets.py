@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sggitops import yamlio
+from sggitops.checks.walk import seq
 from sggitops.errors import InputError
 from sggitops.model.identity import Identity
 
@@ -53,7 +54,7 @@ def expand(appset: Mapping[str, Any], ctx: Context) -> Expansion:
     go = spec.get("goTemplate") is True
     template = spec.get("template") if isinstance(spec.get("template"), Mapping) else None
     params: list[Params] = []
-    for gen in spec.get("generators") or []:
+    for gen in seq(spec.get("generators")):
         params += _generate(gen, ctx, out.unexpanded, go)
     if template is None:
         return out
@@ -83,11 +84,11 @@ def _generate(gen: Any, ctx: Context, unexpanded: list[str], go: bool) -> list[P
         unexpanded.append(kind or "?")
         return []
     if kind == "list":
-        elements = body.get("elements") or []
+        elements = seq(body.get("elements"))
         if isinstance(body.get("elementsYaml"), str):
             try:
                 loaded = yamlio.load_plain_all(body["elementsYaml"], "elementsYaml")
-                elements = loaded[0][2] if loaded else []
+                elements = seq(loaded[0][2]) if loaded else []
             except InputError:
                 unexpanded.append("list (elementsYaml)")
                 return []
@@ -99,10 +100,10 @@ def _generate(gen: Any, ctx: Context, unexpanded: list[str], go: bool) -> list[P
         return [{"name": n, "nameNormalized": n, "server": s} for n, s in ctx.clusters]
     if kind == "git":
         return _git(body, ctx, unexpanded, go)
-    children = [_generate(g, ctx, unexpanded, go) for g in body.get("generators") or []]
+    children = [_generate(g, ctx, unexpanded, go) for g in seq(body.get("generators"))]
     if kind == "matrix":
         return [_merged(combo) for combo in itertools.product(*children)] if children else []
-    return _merge(children, [str(k) for k in body.get("mergeKeys") or []])
+    return _merge(children, [str(k) for k in seq(body.get("mergeKeys"))])
 
 
 def _merged(parts: Iterable[Params]) -> Params:
@@ -129,15 +130,15 @@ def _git(body: Mapping[str, Any], ctx: Context, unexpanded: list[str], go: bool)
         unexpanded.append("git (another repository)")
         return []
     out: list[Params] = []
-    if body.get("directories"):
+    if seq(body.get("directories")):
         include: set[str] = set()
         exclude: set[str] = set()
-        for entry in body["directories"]:
+        for entry in seq(body.get("directories")):
             if isinstance(entry, Mapping) and entry.get("path"):
                 found = {p for p in _glob(ctx.repo, str(entry["path"])) if (ctx.repo / p).is_dir()}
                 (exclude if entry.get("exclude") is True else include).update(found)
         out += [_path_params(p, go) for p in sorted(include - exclude)]
-    for entry in body.get("files") or []:
+    for entry in seq(body.get("files")):
         if not isinstance(entry, Mapping) or not entry.get("path"):
             continue
         for rel in sorted(p for p in _glob(ctx.repo, str(entry["path"])) if (ctx.repo / p).is_file()):

@@ -19,6 +19,7 @@ from sggitops.checks.walk import (
     bootstrap_files,
     is_kind,
     mapping,
+    seq,
     shared_sources,
     text,
 )
@@ -174,7 +175,7 @@ class RepoModel:
             if key is None or key in variables:
                 continue
             values = dict(extra)
-            for ref in post.get("substituteFrom") or []:
+            for ref in seq(post.get("substituteFrom")):
                 ref = mapping(ref)
                 for found in self.sources.find(
                     text(ref.get("kind")), text(ref.get("name")), p.namespace, p.file

@@ -26,7 +26,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sggitops.checks.walk import KUSTOMIZE_GROUP, Placed, group_of, is_kind, mapping, same_namespace, text
+from sggitops.checks.walk import (
+    KUSTOMIZE_GROUP,
+    Placed,
+    group_of,
+    is_kind,
+    mapping,
+    same_namespace,
+    seq,
+    text,
+)
 from sggitops.model.identity import Identity
 
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
@@ -219,7 +228,7 @@ class SourceIndex:
         for gen in sorted(self.generators, key=lambda g: (-_common(g.file, near), g.file, g.line)):
             if not same_namespace(gen.namespace, namespace):
                 continue
-            for artifact in mapping(gen.obj.get("spec")).get("artifacts") or []:
+            for artifact in seq(mapping(gen.obj.get("spec")).get("artifacts")):
                 if text(mapping(artifact).get("name")) == name:
                     return gen
         return None
@@ -265,7 +274,7 @@ class SourceIndex:
         """(artifact dir, repo dir) for each `copy` of the artifact from an alias of this checkout."""
         spec = mapping(gen.obj.get("spec"))
         aliases = {}
-        for src in spec.get("sources") or []:
+        for src in seq(spec.get("sources")):
             src = mapping(src)
             if src.get("kind") == "GitRepository":
                 repos = self.find(
@@ -276,11 +285,11 @@ class SourceIndex:
                 )
                 if repos and self.git_origin(repos[0]) == CHECKOUT:
                     aliases[text(src.get("alias"))] = True
-        for artifact in spec.get("artifacts") or []:
+        for artifact in seq(spec.get("artifacts")):
             artifact = mapping(artifact)
             if text(artifact.get("name")) != artifact_name:
                 continue
-            for copy in artifact.get("copy") or []:
+            for copy in seq(artifact.get("copy")):
                 copy = mapping(copy)
                 frm, to = text(copy.get("from")), text(copy.get("to"))
                 alias, _, rest = frm.lstrip("@").partition("/")

@@ -283,3 +283,44 @@ def test_repo_bootstrapped_from_outside_syncs_from_flux_system(tmp_path: Path) -
         },
     )
     assert errors(validate(root, tmp_path)) == {("flux/path-missing", "kubernetes/apps/web/ks.yaml", 16)}
+
+
+HOSTILE = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: a, namespace: flux-system}
+spec: {path: [1], sourceRef: [x], dependsOn: "b", postBuild: {substitute: [1], substituteFrom: 3}}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: b}
+spec: "text"
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: h, namespace: x}
+spec: {chart: {spec: {sourceRef: 7}}, valuesFrom: {kind: ConfigMap}, chartRef: "y"}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: s}
+spec:
+  generators: [{list: {elements: 5}}, {matrix: {generators: {a: 1}}}, {git: {repoURL: 3, directories: 4, files: "x"}}, 9]
+  template: {metadata: {name: "{{x}}"}, spec: {source: [1]}}
+---
+apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: ArtifactGenerator
+metadata: {name: g, namespace: flux-system}
+spec: {sources: {a: 1}, artifacts: [{name: z, copy: 5}, 3]}
+---
+apiVersion: fluxcd.controlplane.io/v1
+kind: FluxInstance
+metadata: {name: f}
+spec: {sync: "nope"}
+"""
+
+
+def test_hostile_shapes_end_in_findings_not_tracebacks(tmp_path: Path) -> None:
+    root = make(tmp_path, {"clusters/x/all.yaml": HOSTILE, "clusters/x/flux-system/gotk-sync.yaml": ""})
+    report = validate(root, tmp_path)
+    assert any(f["rule"] == "schema/invalid" for f in report["findings"])
