@@ -8,7 +8,8 @@ source file when it can be found there, else at the Application.
 Rules:
 
 `argocd/path-missing` (error): a source of this repo (`repoURL` is one of the repo's URLs) names a
-`path` that does not exist, is absolute, or leaves the repo (`..`).
+`path` that does not exist, is absolute, or leaves the repo (`..`). When its `targetRevision` is
+another branch or a tag, this checkout may not be what Argo CD reads: a warning.
 
     PASS                                    FAIL
     source:                                 source:
@@ -233,7 +234,7 @@ def _check_app(
     for where, src in srcs:
         if own.is_this_repo(text(src.get("repoURL"))):
             if has_path(src):
-                yield from _path(app, where, src, paths, cluster)
+                yield from _path(app, where, src, paths, cluster, other=_other_revision(src, own))
         elif prod:
             problem = revision_problem(text(src.get("targetRevision")))
             if problem:
@@ -305,8 +306,23 @@ def _shape(app: Placed, cluster: str) -> Iterator[Finding]:
         )
 
 
+def _other_revision(src: Mapping[str, Any], own: Identity) -> str:
+    """The targetRevision when it names a branch other than this checkout's ("" when it is this one)."""
+    revision = text(src.get("targetRevision")).strip()
+    branch = revision.removeprefix("refs/heads/")
+    if not revision or revision.upper() == "HEAD" or own.is_this_revision(branch):
+        return ""
+    return revision
+
+
 def _path(
-    app: Placed, where: FieldPath, src: Mapping[str, Any], paths: RepoPaths, cluster: str
+    app: Placed,
+    where: FieldPath,
+    src: Mapping[str, Any],
+    paths: RepoPaths,
+    cluster: str,
+    *,
+    other: str = "",
 ) -> Iterator[Finding]:
     raw = text(src.get("path"))
     if unresolved(raw):
@@ -321,15 +337,17 @@ def _path(
     else:
         problem = state.problem
     unbuildable = state is not None and state.unbuildable
+    at = f" in this checkout; the Application tracks `{other}`, which may differ" if other else ""
     yield _finding(
         app,
         app.at(*where, "path"),
         "argocd/path-unbuildable" if unbuildable else "argocd/path-missing",
-        f"Application `{app.rid.name}` path {problem}",
+        f"Application `{app.rid.name}` path {problem}{at}",
         "fix the build of that directory (see its build/* finding)"
         if unbuildable
         else "point the path at a directory of this repo, relative to the repo root",
         cluster,
+        warn=bool(other),  # another revision of this repo: cannot tell from this checkout
     )
 
 
