@@ -100,6 +100,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from sggitops.checks.appcycles import app_cycles
 from sggitops.checks.context import RepoContext
 from sggitops.checks.globs import destination_permitted, source_permitted
 from sggitops.checks.walk import (
@@ -182,7 +183,7 @@ def _all(
         for app in apps:
             yield from _check_app(app, cluster, own, paths, projects, prod=prod)
         yield from _duplicates(apps, cluster)
-    yield from _cycles(fleet, app_edges)
+    yield from app_cycles(fleet, app_edges)
 
 
 def _app_edges(model: RepoModel) -> Follow:
@@ -420,51 +421,3 @@ def _duplicates(apps: list[Placed], cluster: str) -> Iterator[Finding]:
             "rename one of them, or deploy it from one place only",
             cluster,
         )
-
-
-def _cycles(fleet: Fleet, app_edges: Follow) -> Iterator[Finding]:
-    """Report each app-of-apps cycle (length >= 2) once, at the Application closing it."""
-    graph: dict[str, list[Edge]] = {}
-    units: dict[str, Unit] = {}
-    owner: dict[str, str] = {}
-    for cluster, members in fleet.clusters.items():
-        for unit in members:
-            units.setdefault(unit.key, unit)
-            owner.setdefault(unit.key, cluster)
-    for key, unit in units.items():
-        graph[key] = list(app_edges(unit))
-    reported: set[tuple[str, ...]] = set()
-    for start in sorted(graph):
-        yield from _dfs(start, graph, [], set(), reported, owner)
-
-
-def _dfs(
-    node: str,
-    graph: Mapping[str, list[Edge]],
-    stack: list[str],
-    done: set[str],
-    reported: set[tuple[str, ...]],
-    owner: Mapping[str, str],
-) -> Iterator[Finding]:
-    if node in done:
-        return
-    stack.append(node)
-    for edge in graph.get(node, []):
-        if edge.key in stack:
-            loop = stack[stack.index(edge.key) :]
-            canon = min(tuple(loop[i:] + loop[:i]) for i in range(len(loop)))
-            if len(loop) >= 2 and canon not in reported:
-                reported.add(canon)
-                chain = " -> ".join([*loop, edge.key])
-                yield _finding(
-                    edge.source,
-                    edge.source.at(*edge.field),
-                    "argocd/app-cycle",
-                    f"app-of-apps cycle: {chain} (Application `{edge.source.rid.name}` closes it)",
-                    "an Application must not deploy a path whose Applications lead back to it",
-                    owner.get(node, ""),
-                )
-        elif edge.key in graph:
-            yield from _dfs(edge.key, graph, stack, done, reported, owner)
-    stack.pop()
-    done.add(node)

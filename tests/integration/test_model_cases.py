@@ -324,3 +324,31 @@ def test_hostile_shapes_end_in_findings_not_tracebacks(tmp_path: Path) -> None:
     root = make(tmp_path, {"clusters/x/all.yaml": HOSTILE, "clusters/x/flux-system/gotk-sync.yaml": ""})
     report = validate(root, tmp_path)
     assert any(f["rule"] == "schema/invalid" for f in report["findings"])
+
+
+APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: {name}, namespace: argocd}}
+spec:
+  project: default
+  source: {{repoURL: "https://github.com/example/fleet.git", path: {path}, targetRevision: {revision}}}
+  destination: {{server: "https://kubernetes.default.svc", namespace: default}}
+"""
+
+
+def test_argo_path_at_another_revision_is_a_warning(tmp_path: Path) -> None:
+    """Argo CD reads the path at targetRevision: at another branch this checkout cannot tell."""
+    root = make(
+        tmp_path,
+        {
+            "apps/main.yaml": APP.format(name="a", path="gone", revision="main"),
+            "apps/other.yaml": APP.format(name="b", path="gone", revision="env/prod"),
+        },
+    )
+    found = {
+        (f["file"], f["severity"])
+        for f in validate(root, tmp_path)["findings"]
+        if f["rule"] == "argocd/path-missing"
+    }
+    assert found == {("apps/main.yaml", "error"), ("apps/other.yaml", "warning")}
