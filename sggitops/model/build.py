@@ -142,7 +142,7 @@ class RepoModel:
         self.identity = identity_of(ctx)
         declared = [Declared(*d) for d in ctx.options.get("declared_sources") or ()]
         self._all = self._everything()
-        self.sources = SourceIndex(ctx.repo, self.identity, self._all, declared)
+        self.sources = SourceIndex(ctx.repo, self.identity, self._all, declared, ctx.graph.kustomizations)
         self.substituted = self._substitute()
         self.unexpanded: dict[int, tuple[Placed, list[str]]] = {}
         self.fleet = build_clusters(

@@ -85,9 +85,15 @@ class SourceIndex:
     """Every Flux source the repo defines, makes or declares, and which of them are this checkout."""
 
     def __init__(
-        self, repo: Path, identity: Identity, objects: Iterable[Placed], declared: Iterable[Declared]
+        self,
+        repo: Path,
+        identity: Identity,
+        objects: Iterable[Placed],
+        declared: Iterable[Declared],
+        folders: Iterable[str] = (),
     ) -> None:
         self.repo = repo
+        self.folders = tuple(folders)  # kustomization folders (a bootstrap's flux-system among them)
         self.identity = identity
         self.declared = tuple(declared)
         self._by_name: dict[tuple[str, str], list[Placed]] = {}
@@ -144,8 +150,7 @@ class SourceIndex:
             for p in placed
             if posixpath.basename(posixpath.dirname(p.file)) == "flux-system"
         }
-        for path in sorted(self.repo.glob("**/flux-system/gotk-sync.yaml")):
-            folders.add(path.parent.relative_to(self.repo).as_posix())
+        folders |= {f for f in self.folders if posixpath.basename(f) == "flux-system"}
         for folder in sorted(folders):
             if (
                 not (self.repo / folder / "gotk-sync.yaml").is_file()
