@@ -70,6 +70,7 @@ from sggitops.checks.walk import (
 )
 from sggitops.findings import Finding, Severity
 from sggitops.model import RepoModel, repo_model
+from sggitops.model.build import values_source
 from sggitops.model.sources import CHECKOUT
 from sggitops.model.substitute import UNRESOLVED
 
@@ -226,8 +227,10 @@ def _values_from(model: RepoModel, placed: Placed, index: Index, cluster: str) -
         kind, name = text(entry.get("kind")), text(entry.get("name"))
         if kind not in ("ConfigMap", "Secret") or not name or entry.get("optional") is True:
             continue
-        if _values_source(model, index, kind, name, placed.namespace, rooted=model.is_rooted(cluster)):
+        if values_source(index, kind, name, placed.namespace) is not None:
             continue
+        if not model.is_rooted(cluster) and model.sources.find(kind, name, placed.namespace):
+            continue  # a cluster the model may not see whole: defined in the repo is enough
         yield _finding(
             placed,
             placed.at("spec", "valuesFrom", i),
@@ -237,20 +240,3 @@ def _values_from(model: RepoModel, placed: Placed, index: Index, cluster: str) -
             "generate it in the same kustomization, fix the name, or mark the entry `optional: true`",
             cluster,
         )
-
-
-def _values_source(
-    model: RepoModel, index: Index, kind: str, name: str, namespace: str, *, rooted: bool
-) -> bool:
-    """A ConfigMap/Secret of the cluster, as rendered (a generator's hash suffix must reach the
-    HelmRelease through a nameReference configuration, as on the cluster), or (a Secret) the target of
-    an ExternalSecret; in a cluster that is not rooted, anywhere in the repo."""
-    if has_object(index, kind, name, namespace):
-        return True
-    if kind == "Secret":
-        for (k, _n), found in index.items():
-            for p in found if k == "ExternalSecret" else ():
-                target = text(mapping(mapping(p.obj.get("spec")).get("target")).get("name")) or p.rid.name
-                if target == name and (not p.namespace or not namespace or p.namespace == namespace):
-                    return True
-    return not rooted and bool(model.sources.find(kind, name, namespace))

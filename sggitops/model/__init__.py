@@ -7,6 +7,7 @@
     model.fleet.rooted                # clusters whose object set is complete (see model.fleet)
     model.flux_kustomizations         # [FluxKustomization], one per (object, cluster)
     model.applications                # [Application], one per (object, cluster)
+    model.helm_releases               # [HelmRelease], one per (object, cluster), valuesFrom resolved
     model.cluster_of(unit_key)        # the clusters a unit (render root, plain folder, file) belongs to
 
 A `FluxKustomization` has `.obj` (the object, substitution applied), `.file/.line/.col` (its source
@@ -15,7 +16,9 @@ this checkout or the path leaves the repo), `.origin` (sources.Origin), `.object
 objects it applies, as `Placed`, its postBuild substitution applied), `.depends_on` ([(namespace,
 name)]), `.health_checks` ([{apiVersion, kind, name, namespace}]), `.wait`, `.decryption`,
 `.post_build` and `.cluster`. An `Application` has `.obj`, `.file/.line/.col`, `.cluster`,
-`.sync_wave` (int, default 0), `.paths` (repo paths of its sources of this repo) and `.objects`.
+`.sync_wave` (int, default 0), `.paths` (repo paths of its sources of this repo) and `.objects`. A
+`HelmRelease` has `.obj`, `.file/.line/.col`, `.cluster` and `.values_from`: each valuesFrom entry with
+the object it reads in that cluster (ConfigMap/Secret as rendered, or the ExternalSecret making it).
 `Placed.at(*field)` gives the (file, line, col) of a field for findings.
 
 What the model covers: Flux Kustomizations explicit, promised by the `flux bootstrap` layout or a
@@ -29,6 +32,6 @@ expanded for the generators that can be expanded offline (`appsets`).
 
 from __future__ import annotations
 
-from sggitops.model.build import Application, FluxKustomization, RepoModel, repo_model
+from sggitops.model.build import Application, FluxKustomization, HelmRelease, RepoModel, repo_model
 
-__all__ = ["Application", "FluxKustomization", "RepoModel", "repo_model"]
+__all__ = ["Application", "FluxKustomization", "HelmRelease", "RepoModel", "repo_model"]

@@ -10,6 +10,7 @@ from typing import Any
 
 from sggitops.checks.context import RepoContext
 from sggitops.checks.walk import (
+    HELM_GROUP,
     KUSTOMIZE_GROUP,
     Edge,
     PathState,
@@ -17,8 +18,10 @@ from sggitops.checks.walk import (
     RepoPaths,
     Unit,
     bootstrap_files,
+    index_placed,
     is_kind,
     mapping,
+    same_namespace,
     seq,
     shared_sources,
     text,
@@ -109,6 +112,39 @@ class Application:
             return 0
 
 
+@dataclass(eq=False)
+class HelmRelease:
+    """A HelmRelease of one cluster and, for each `valuesFrom` entry, the object it reads (the
+    ConfigMap/Secret as rendered, or the ExternalSecret that makes the Secret; None when not found)."""
+
+    placed: Placed
+    cluster: str
+    values_from: tuple[tuple[Mapping[str, Any], Placed | None], ...]
+
+    obj = property(lambda self: self.placed.obj)
+    file = property(lambda self: self.placed.file)
+    line = property(lambda self: self.placed.line)
+    col = property(lambda self: self.placed.col)
+
+
+def values_source(
+    index: Mapping[tuple[str, str], list[Placed]], kind: str, name: str, namespace: str
+) -> Placed | None:
+    """The ConfigMap/Secret `name` among a cluster's objects, as rendered (a generator's hash suffix
+    reaches the HelmRelease only through a nameReference configuration, as on the cluster), or (a
+    Secret) the ExternalSecret whose target it is."""
+    for p in index.get((kind, name), []):
+        if same_namespace(p.namespace, namespace):
+            return p
+    if kind == "Secret":
+        for (k, _n), found in index.items():
+            for p in found if k == "ExternalSecret" else ():
+                target = text(mapping(mapping(p.obj.get("spec")).get("target")).get("name")) or p.rid.name
+                if target == name and same_namespace(p.namespace, namespace):
+                    return p
+    return None
+
+
 def app_sources(obj: Mapping[str, Any]) -> list[tuple[FieldPath, Mapping[str, Any]]]:
     """The sources Argo CD uses: `spec.sources` when non-empty, else `spec.source`."""
     spec = mapping(obj.get("spec"))
@@ -151,6 +187,7 @@ class RepoModel:
         self._rename(getattr(ctx.options.get("config"), "clusters", ()))
         self.flux_kustomizations: list[FluxKustomization] = []
         self.applications: list[Application] = []
+        self.helm_releases: list[HelmRelease] = []
         self._collect()
 
     def _everything(self) -> list[Placed]:
@@ -262,8 +299,16 @@ class RepoModel:
 
     def _collect(self) -> None:
         for cluster, units in self.fleet.clusters.items():
+            index = index_placed(p for u in units for p in u.objects)
             for unit in units:
                 for p in unit.objects:
+                    if is_kind(p.obj, HELM_GROUP, "HelmRelease"):
+                        entries = [mapping(e) for e in seq(mapping(p.obj.get("spec")).get("valuesFrom"))]
+                        resolved = tuple(
+                            (e, values_source(index, text(e.get("kind")), text(e.get("name")), p.namespace))
+                            for e in entries
+                        )
+                        self.helm_releases.append(HelmRelease(p, cluster, resolved))
                     if is_kind(p.obj, KUSTOMIZE_GROUP, "Kustomization"):
                         self.flux_kustomizations.append(self._flux(p, cluster))
                     elif is_kind(p.obj, ARGO_GROUP, "Application"):

@@ -352,3 +352,42 @@ def test_argo_path_at_another_revision_is_a_warning(tmp_path: Path) -> None:
         if f["rule"] == "argocd/path-missing"
     }
     assert found == {("apps/main.yaml", "error"), ("apps/other.yaml", "warning")}
+
+
+def test_values_from_a_secret_an_external_secret_makes(tmp_path: Path) -> None:
+    """helm-controller reads valuesFrom on the cluster: a Secret made there by an ExternalSecret counts."""
+    hr = """\
+    apiVersion: helm.toolkit.fluxcd.io/v2
+    kind: HelmRelease
+    metadata: {name: web, namespace: default}
+    spec:
+      interval: 1h
+      chart: {spec: {chart: web, sourceRef: {kind: HelmRepository, name: charts, namespace: flux-system}}}
+      valuesFrom:
+        - {kind: Secret, name: web-values}
+        - {kind: ConfigMap, name: web-config}
+    """
+    es = """\
+    apiVersion: external-secrets.io/v1
+    kind: ExternalSecret
+    metadata: {name: web, namespace: default}
+    spec: {target: {name: web-values}, secretStoreRef: {name: vault, kind: ClusterSecretStore}}
+    """
+    repo = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: charts, namespace: flux-system}\nspec: {url: https://charts.example.com}\n"
+    root = make(
+        tmp_path,
+        {
+            "clusters/prod/flux-system/gotk-sync.yaml": gitrepo()
+            + "---\n"
+            + ks("flux-system", "./clusters/prod"),
+            "clusters/prod/flux-system/kustomization.yaml": "resources: [gotk-sync.yaml]\n",
+            "clusters/prod/apps.yaml": ks("apps", "./apps"),
+            "apps/hr.yaml": hr,
+            "apps/es.yaml": es,
+            "apps/repo.yaml": repo,
+        },
+    )
+    report = validate(root, tmp_path)
+    assert {(f["rule"], f["line"]) for f in report["findings"] if f["severity"] == "error"} == {
+        ("flux/values-from-missing", 9)
+    }
