@@ -21,14 +21,18 @@ from typing import Any
 
 from sggitops import fsguard, yamlio
 from sggitops.checks.context import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
-from sggitops.checks.walk import flux_entry_files
-from sggitops.errors import UsageError
+from sggitops.checks.outcome import flux_variables, merge_clusters, nothing_checked, remote_severity, reported
+from sggitops.checks.walk import flux_entry_files, mapping, seq
+from sggitops.errors import InputError, UsageError
 from sggitops.findings import Finding, Severity
+from sggitops.model import RepoModel, repo_model
+from sggitops.model.identity import Identity, checkout_identity, equivalent_urls
 from sggitops.render import Renderer, changed_files_since, changed_roots, find_kustomize, scan_repo
 from sggitops.render.command import Kustomize
 from sggitops.render.graph import RepoGraph
 from sggitops.render.kustomization import find_file
 from sggitops.render.kustomize import Render
+from sggitops.repoconfig import RepoConfig, load_config
 from sggitops.resource import ResourceId
 from sggitops.runcache import CachedRun, RunCache, run_key
 from sggitops.spec.load import SPEC_FILE
@@ -62,6 +66,7 @@ class ValidateResult:
     seconds: float
     clusters: list[str] = field(default_factory=list)
     renders: dict[str, Render] = field(default_factory=dict)
+    model: RepoModel | None = None  # the repo as Flux and Argo CD see it (sggitops.model)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -101,21 +106,16 @@ def make_target(root: str, platform: Platform | None, options: ValidateOptions) 
     return Target(root, name, options.kubernetes_version or DEFAULT_KUBERNETES_VERSION)
 
 
-def repo_urls(root: Path, platform: Platform | None) -> tuple[str, ...]:
-    """URLs by which Applications / Flux sources mean this repo: the spec's, and git's remotes."""
-    urls = set()
-    if platform is not None:
-        urls.add(normalize_repo_url(platform.repo.url))
-    try:
-        import git
+def identity(root: Path, platform: Platform | None, config: RepoConfig) -> Identity:
+    """This checkout: git's remotes and branch, the spec's repo and revision, `.sggitops.yaml`'s."""
+    urls = [platform.repo.url] if platform is not None else []
+    branches = [platform.repo.revision] if platform is not None else []
+    return checkout_identity(root, [*urls, *config.urls], [*branches, *config.branches])
 
-        repo = git.Repo(root, search_parent_directories=True)
-        for remote in repo.remotes:
-            for url in remote.urls:
-                urls.add(normalize_repo_url(url))
-    except Exception:  # not a git repo, or git missing: the spec URL is enough
-        pass
-    return tuple(sorted(urls))
+
+def repo_urls(ident: Identity) -> tuple[str, ...]:
+    """URLs (as `normalize_repo_url` spells them) by which Applications / Flux sources mean this repo."""
+    return tuple(sorted({normalize_repo_url(u) for canon in ident.urls for u in equivalent_urls(canon)}))
 
 
 def shard_clusters(clusters: Iterable[str], shard: tuple[int, int] | None) -> set[str]:
@@ -132,9 +132,9 @@ def _pointed_paths(objects: Iterable[Mapping[str, Any]], urls: tuple[str, ...], 
     named: set[str] = set()
     for obj in objects:
         kind, api = obj.get("kind"), str(obj.get("apiVersion", ""))
-        spec = obj.get("spec") or {}
+        spec = mapping(obj.get("spec"))
         if kind == "Application" and api.startswith("argoproj.io/"):
-            sources = [spec.get("source")] if spec.get("source") else list(spec.get("sources") or [])
+            sources = [spec.get("source")] if spec.get("source") else seq(spec.get("sources"))
             for src in sources:
                 if isinstance(src, Mapping) and normalize_repo_url(str(src.get("repoURL", ""))) in urls:
                     named.add(str(src.get("path") or "."))
@@ -188,10 +188,14 @@ class Validator:
         cache_dir = options.cache_dir or self.root / ".sggitops-cache"
         return RunCache(cache_dir), run_key(self.root, cache_dir, dataclasses.asdict(options), tools)
 
-    def _run(self, start: float, kustomize: Kustomize) -> ValidateResult:
+    def context(self, kustomize: Kustomize) -> tuple[RepoContext, RepoModel, RepoConfig]:
+        """Render what the controllers would apply and build the repo model: what every family reads
+        (and what `rollout` plans from)."""
         platform = load_platform(self.root)
+        config = load_config(self.root)
         graph = scan_repo(self.root)
-        urls = repo_urls(self.root, platform)
+        ident = identity(self.root, platform, config)
+        urls = repo_urls(ident)
         renderer = Renderer(
             self.root,
             graph=graph,
@@ -229,17 +233,61 @@ class Validator:
                 "entry_files": self.entry_files,
                 "partial": self.options.shard is not None or bool(self.options.changed_since),
                 "clusters": sorted({t.cluster for t in targets.values()}),
+                "identity": ident,
+                "declared_sources": config.sources,
+                "variables": config.variables,
+                "config": config,
             },
         )
-        findings = list(self._findings(ctx, graph))
+        model = repo_model(ctx)
+        self._adopt(ctx, model, platform, config)
+        return ctx, model, config
+
+    def _run(self, start: float, kustomize: Kustomize) -> ValidateResult:
+        ctx, model, config = self.context(kustomize)
+        graph, renders = ctx.graph, ctx.renders
+        targets = ctx.targets
+        findings = [
+            f for f in self._findings(ctx, graph) if reported(f, config) and not flux_variables(f, ctx, model)
+        ]
+        findings += nothing_checked(ctx, model)
         return ValidateResult(
-            findings=_dedupe(findings),
+            findings=merge_clusters(findings),
             overlays=len(renders),
             objects=sum(len(r.objects) for r in renders.values()),
             seconds=time.perf_counter() - start,
             clusters=sorted({t.cluster for t in targets.values()}),
             renders=renders,
+            model=model,
         )
+
+    def _adopt(
+        self, ctx: RepoContext, model: RepoModel, platform: Platform | None, config: RepoConfig
+    ) -> None:
+        """Take the clusters from the model: every render gets the clusters whose walk reaches it, and
+        the plain folders and entry files the model reached (Flux and Argo CD apply them) are checked
+        like renders."""
+        for _cluster, units in sorted(model.fleet.clusters.items()):
+            for unit in units:
+                if unit.key in ctx.renders or not unit.key.endswith(("/**", ".yaml", ".yml")):
+                    continue
+                own = tuple(p for p in unit.objects if p.unit == unit.key.removesuffix("/**"))
+                for p in own:
+                    self.plain_locations[(unit.key, p.rid)] = (p.file, p.line, p.col)
+                ctx.renders[unit.key] = Render(unit.key, tuple(dict(p.obj) for p in own), "", 0.0, False)
+        targets = {}
+        for root in ctx.renders:
+            names = model.cluster_of(root)
+            base = make_target(root, platform, self.options)
+            if not names or base.cluster != root:
+                targets[root] = base
+                continue
+            entry = next((e for e in (config.cluster_named(n) for n in names) if e is not None), None)
+            version = (entry.kubernetes_version if entry else "") or base.kubernetes_version
+            label = ",".join(names)
+            targets[root] = Target(root, label, version)
+        ctx.targets = targets
+        ctx.options["clusters"] = sorted({t.cluster for t in targets.values()})
 
     def _select_roots(self, graph: RepoGraph, platform: Platform | None) -> list[str]:
         leaves = list(graph.leaves)
@@ -290,7 +338,6 @@ class Validator:
 
     def _read_plain(self, path: str) -> Render:
         """An Argo CD directory source (no kustomization): its manifest files as they are."""
-        from sggitops.errors import InputError
 
         objects: list[dict[str, Any]] = []
         findings: list[Finding] = []
@@ -329,13 +376,25 @@ class Validator:
         repo_level = bool(ctx.options["repo_level"])
         static = {(f.file, f.line) for f in graph.findings if f.severity is Severity.ERROR}
         static |= {(file, 0) for file, _line in static}  # an unlocated build failure in that same file
+        hermetic = getattr(ctx.options.get("config"), "hermetic", False)
         if repo_level:
-            yield from graph.findings
+            yield from (remote_severity(f, hermetic=hermetic) for f in graph.findings)
         for root, render in ctx.renders.items():
             cluster = ctx.targets[root].cluster
             for f in render.findings:
                 if f.rule == "build/failed" and (f.file, f.line) in static:
                     continue  # the static finding (remote base, load restrictor) says why, precisely
+                if (
+                    f.rule == "build/failed"
+                    and not hermetic
+                    and root in graph.kustomizations
+                    and graph.remote_refs(root)
+                ):
+                    f = dataclasses.replace(  # offline, a build that fetches remote bases cannot be judged
+                        f,
+                        severity=Severity.WARNING,
+                        message=f.message + " (the build fetches remote bases: cannot tell offline)",
+                    )
                 yield dataclasses.replace(f, cluster=f.cluster or cluster)
         steps = families.FAMILIES
         for i, (name, family) in enumerate(steps, 1):
@@ -344,17 +403,6 @@ class Validator:
                 if not finding.cluster and not repo_level:
                     continue
                 yield finding
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[Any, ...]] = set()
-    out = []
-    for f in sorted(findings, key=lambda f: (f.file, f.line, f.col, f.rule, f.message, f.cluster)):
-        key = (f.file, f.line, f.col, f.rule, f.message, f.cluster)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out
 
 
 def exit_code(findings: Iterable[Finding], *, strict: bool) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
@@ -68,6 +69,12 @@ def load_all(text: str, filename: str, *, rule: str = "yaml/syntax") -> list[Any
     return docs
 
 
+class _PlainConstructor(SafeConstructor):
+    """YAML 1.1's `=` (the "value" tag) read as the string it is: kustomize prints `x: =`."""
+
+
+_PlainConstructor.add_constructor("tag:yaml.org,2002:value", SafeConstructor.construct_yaml_str)
+
 _DOC_START = re.compile(r"^---(?:[ \t].*)?$")
 _FAST = threading.local()
 
@@ -79,6 +86,7 @@ def _fast_loader(pure: bool = False) -> YAML:
     loader = getattr(_FAST, name, None)
     if loader is None:
         loader = YAML(typ="safe", pure=pure)
+        loader.Constructor = _PlainConstructor
         setattr(_FAST, name, loader)
     return loader
 

@@ -8,7 +8,8 @@ source file when it can be found there, else at the Application.
 Rules:
 
 `argocd/path-missing` (error): a source of this repo (`repoURL` is one of the repo's URLs) names a
-`path` that does not exist, is absolute, or leaves the repo (`..`).
+`path` that does not exist, is absolute, or leaves the repo (`..`). When its `targetRevision` is
+another branch or a tag, this checkout may not be what Argo CD reads: a warning.
 
     PASS                                    FAIL
     source:                                 source:
@@ -73,6 +74,15 @@ deployed to one cluster; the last one applied wins.
     PASS                                    FAIL
     destination: {server: https://...}      destination: {name: in-cluster, server: https://...}
 
+`argocd/appset-unexpanded` (warning): an ApplicationSet generator that needs the cluster or a network
+(scmProvider, pullRequest, clusterDecisionResource, plugin, git of another repo, clusters not declared
+in `.sggitops.yaml`): the Applications it makes cannot be checked. list, git (this repo), declared
+clusters and matrix/merge of those are expanded and their Applications checked like any other.
+
+    PASS                                    FAIL
+    generators:                             generators:
+      - list: {elements: [{env: dev}]}        - pullRequest: {github: {...}}
+
 `argocd/unpinned-revision` (error): on a prod cluster, a source of another repo has a
 `targetRevision` that moves: empty, `HEAD`, a branch name (`main`, `master`, `develop`,
 `release/x`, ...) or a version range (`1.2.*`, `^1.2`, `>=1`). A tag (`v1.4.2`, `1.4.2`, `stable-2`)
@@ -90,8 +100,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sggitops.checks.context import RepoContext, normalize_repo_url
-from sggitops.checks.globs import destination_permitted, normalize_git_url, source_permitted
+from sggitops.checks.appcycles import app_cycles
+from sggitops.checks.context import RepoContext
+from sggitops.checks.globs import destination_permitted, source_permitted
 from sggitops.checks.walk import (
     Edge,
     Fleet,
@@ -99,15 +110,15 @@ from sggitops.checks.walk import (
     Placed,
     RepoPaths,
     Unit,
-    build_fleet,
-    flux_edges,
     is_kind,
     mapping,
-    seed_index,
-    shared_sources,
     text,
 )
 from sggitops.findings import Finding, Severity
+from sggitops.model import RepoModel, repo_model
+from sggitops.model.appsets import unresolved
+from sggitops.model.build import app_sources, has_path
+from sggitops.model.identity import Identity
 
 GROUP = "argoproj.io"
 BRANCHES = frozenset(
@@ -130,27 +141,34 @@ FieldPath = tuple[str | int, ...]
 
 
 def check(ctx: RepoContext) -> Iterator[Finding]:
-    """Every argocd/* finding, each once."""
-    sources = shared_sources(ctx)
-    paths = RepoPaths(ctx, sources)
-    own = frozenset(_repo_key(u) for u in ctx.repo_urls)
-    app_edges = _app_edges(own, paths)
-    fluxed = flux_edges(ctx, paths, seed_index(ctx, sources))
-
-    def follow(unit: Unit) -> Iterator[Edge]:
-        yield from app_edges(unit)
-        yield from fluxed(unit)
-
-    fleet = build_fleet(ctx, sources, paths, follow)
+    """Every argocd/* finding (once per cluster; the validator merges clusters of one finding)."""
+    model = repo_model(ctx)
+    app_edges = _app_edges(model)
     seen: set[Finding] = set()
-    for finding in _all(ctx, paths, own, fleet, app_edges):
+    for finding in _all(ctx, model.paths, model.identity, model.fleet, app_edges):
         if finding not in seen:
             seen.add(finding)
             yield finding
+    yield from _unexpanded(model)
+
+
+def _unexpanded(model: RepoModel) -> Iterator[Finding]:
+    for placed, names in sorted(model.unexpanded.values(), key=lambda v: (v[0].file, v[0].line)):
+        clusters = ",".join(sorted({c for u in (placed.unit,) for c in model.cluster_of(u)}))
+        yield _finding(
+            placed,
+            placed.at("spec", "generators"),
+            "argocd/appset-unexpanded",
+            f"ApplicationSet `{placed.rid.name}` uses generator(s) {', '.join(sorted(set(names)))}, which "
+            "cannot be expanded offline: the Applications they make are not checked",
+            "declare the clusters in .sggitops.yaml `clusters:`, or use list/git generators of this repo",
+            clusters,
+            warn=True,
+        )
 
 
 def _all(
-    ctx: RepoContext, paths: RepoPaths, own: frozenset[str], fleet: Fleet, app_edges: Follow
+    ctx: RepoContext, paths: RepoPaths, own: Identity, fleet: Fleet, app_edges: Follow
 ) -> Iterator[Finding]:
     for cluster, units in fleet.clusters.items():
         prod = _environment(ctx, cluster) == "prod"
@@ -165,41 +183,14 @@ def _all(
         for app in apps:
             yield from _check_app(app, cluster, own, paths, projects, prod=prod)
         yield from _duplicates(apps, cluster)
-    yield from _cycles(fleet, app_edges)
+    yield from app_cycles(fleet, app_edges)
 
 
-def _repo_key(url: str) -> str:
-    return normalize_git_url(normalize_repo_url(url))
-
-
-def _sources(app: Placed) -> list[tuple[FieldPath, Mapping[str, Any]]]:
-    """The sources Argo CD uses: `spec.sources` when non-empty, else `spec.source`."""
-    spec = mapping(app.obj.get("spec"))
-    many = spec.get("sources")
-    if isinstance(many, list) and many:
-        return [(("spec", "sources", i), mapping(s)) for i, s in enumerate(many)]
-    if isinstance(spec.get("source"), Mapping):
-        return [(("spec", "source"), spec["source"])]
-    return []
-
-
-def _has_path(src: Mapping[str, Any]) -> bool:
-    """A git directory source (a Helm repo `chart` or a `ref`-only source has no path)."""
-    return not src.get("chart") and not (src.get("ref") and not src.get("path"))
-
-
-def _app_edges(own: frozenset[str], paths: RepoPaths) -> Follow:
+def _app_edges(model: RepoModel) -> Follow:
     def follow(unit: Unit) -> Iterator[Edge]:
-        for placed in unit.objects:
-            if not is_kind(placed.obj, GROUP, "Application"):
-                continue
-            for where, src in _sources(placed):
-                if _repo_key(text(src.get("repoURL"))) not in own or not _has_path(src):
-                    continue
-                key = paths.resolve(text(src.get("path")), absolute_ok=False)
-                if key is not None:
-                    recurse = mapping(src.get("directory")).get("recurse") is True
-                    yield Edge(placed, key, recurse, (*where, "path"))
+        for edge in model.follow(unit):
+            if is_kind(edge.source.obj, GROUP, "Application"):
+                yield edge
 
     return follow
 
@@ -232,7 +223,7 @@ def _finding(
 def _check_app(
     app: Placed,
     cluster: str,
-    own: frozenset[str],
+    own: Identity,
     paths: RepoPaths,
     projects: Mapping[str, Placed],
     *,
@@ -240,11 +231,11 @@ def _check_app(
 ) -> Iterator[Finding]:
     name = app.rid.name
     yield from _shape(app, cluster)
-    srcs = _sources(app)
+    srcs = app_sources(app.obj)
     for where, src in srcs:
-        if _repo_key(text(src.get("repoURL"))) in own:
-            if _has_path(src):
-                yield from _path(app, where, src, paths, cluster)
+        if own.is_this_repo(text(src.get("repoURL"))):
+            if has_path(src):
+                yield from _path(app, where, src, paths, cluster, other=_other_revision(src, own))
         elif prod:
             problem = revision_problem(text(src.get("targetRevision")))
             if problem:
@@ -252,7 +243,7 @@ def _check_app(
                     app,
                     app.at(*where, "targetRevision"),
                     "argocd/unpinned-revision",
-                    f"Application `{name}` on prod cluster {cluster} tracks `{text(src.get('repoURL'))}` "
+                    f"Application `{name}` on a prod cluster tracks `{text(src.get('repoURL'))}` "
                     f"at a moving revision: targetRevision {problem}",
                     "pin a release tag (v1.4.2) or a full commit SHA",
                     cluster,
@@ -274,7 +265,7 @@ def _check_app(
                 app,
                 app.at("spec", "project"),
                 "argocd/project-missing",
-                f"Application `{name}` names AppProject `{project}`, which cluster {cluster} does not define",
+                f"Application `{name}` names AppProject `{project}`, which its cluster does not define",
                 f"add the AppProject to this cluster's Argo CD manifests, or use one of: "
                 f"{', '.join(sorted(projects)) or 'none defined'}",
                 cluster,
@@ -316,10 +307,27 @@ def _shape(app: Placed, cluster: str) -> Iterator[Finding]:
         )
 
 
+def _other_revision(src: Mapping[str, Any], own: Identity) -> str:
+    """The targetRevision when it names a branch other than this checkout's ("" when it is this one)."""
+    revision = text(src.get("targetRevision")).strip()
+    branch = revision.removeprefix("refs/heads/")
+    if not revision or revision.upper() == "HEAD" or own.is_this_revision(branch):
+        return ""
+    return revision
+
+
 def _path(
-    app: Placed, where: FieldPath, src: Mapping[str, Any], paths: RepoPaths, cluster: str
+    app: Placed,
+    where: FieldPath,
+    src: Mapping[str, Any],
+    paths: RepoPaths,
+    cluster: str,
+    *,
+    other: str = "",
 ) -> Iterator[Finding]:
     raw = text(src.get("path"))
+    if unresolved(raw):
+        return  # an ApplicationSet template field the expansion could not fill: cannot tell
     key = paths.resolve(raw, absolute_ok=False)
     recurse = mapping(src.get("directory")).get("recurse") is True
     state = paths.state(key, recurse=recurse) if key is not None else None
@@ -330,15 +338,17 @@ def _path(
     else:
         problem = state.problem
     unbuildable = state is not None and state.unbuildable
+    at = f" in this checkout; the Application tracks `{other}`, which may differ" if other else ""
     yield _finding(
         app,
         app.at(*where, "path"),
         "argocd/path-unbuildable" if unbuildable else "argocd/path-missing",
-        f"Application `{app.rid.name}` path {problem}",
+        f"Application `{app.rid.name}` path {problem}{at}",
         "fix the build of that directory (see its build/* finding)"
         if unbuildable
         else "point the path at a directory of this repo, relative to the repo root",
         cluster,
+        warn=bool(other),  # another revision of this repo: cannot tell from this checkout
     )
 
 
@@ -406,56 +416,8 @@ def _duplicates(apps: list[Placed], cluster: str) -> Iterator[Finding]:
             app,
             app.at("metadata", "name"),
             "argocd/duplicate-app",
-            f"Application `{app.rid.namespace or '-'}/{app.rid.name}` is defined twice for cluster {cluster} "
+            f"Application `{app.rid.namespace or '-'}/{app.rid.name}` is defined twice for one cluster "
             f"(also at {original.file}:{original.line}); only the last one applied survives",
             "rename one of them, or deploy it from one place only",
             cluster,
         )
-
-
-def _cycles(fleet: Fleet, app_edges: Follow) -> Iterator[Finding]:
-    """Report each app-of-apps cycle (length >= 2) once, at the Application closing it."""
-    graph: dict[str, list[Edge]] = {}
-    units: dict[str, Unit] = {}
-    owner: dict[str, str] = {}
-    for cluster, members in fleet.clusters.items():
-        for unit in members:
-            units.setdefault(unit.key, unit)
-            owner.setdefault(unit.key, cluster)
-    for key, unit in units.items():
-        graph[key] = list(app_edges(unit))
-    reported: set[tuple[str, ...]] = set()
-    for start in sorted(graph):
-        yield from _dfs(start, graph, [], set(), reported, owner)
-
-
-def _dfs(
-    node: str,
-    graph: Mapping[str, list[Edge]],
-    stack: list[str],
-    done: set[str],
-    reported: set[tuple[str, ...]],
-    owner: Mapping[str, str],
-) -> Iterator[Finding]:
-    if node in done:
-        return
-    stack.append(node)
-    for edge in graph.get(node, []):
-        if edge.key in stack:
-            loop = stack[stack.index(edge.key) :]
-            canon = min(tuple(loop[i:] + loop[:i]) for i in range(len(loop)))
-            if len(loop) >= 2 and canon not in reported:
-                reported.add(canon)
-                chain = " -> ".join([*loop, edge.key])
-                yield _finding(
-                    edge.source,
-                    edge.source.at(*edge.field),
-                    "argocd/app-cycle",
-                    f"app-of-apps cycle: {chain} (Application `{edge.source.rid.name}` closes it)",
-                    "an Application must not deploy a path whose Applications lead back to it",
-                    owner.get(node, ""),
-                )
-        elif edge.key in graph:
-            yield from _dfs(edge.key, graph, stack, done, reported, owner)
-    stack.pop()
-    done.add(node)

@@ -59,7 +59,9 @@ class RepoContext:
             k = self.graph.kustomizations.get(root)
             if k is not None:
                 return (k.file, 1, 1)
-            return (f"{root}/kustomization.yaml", 1, 1)
+            if root.endswith((".yaml", ".yml")):
+                return (root, 1, 1)  # an entry file the model checks as a unit
+            return (f"{root.removesuffix('/**')}/kustomization.yaml", 1, 1)
         return ("", 0, 0)
 
     def all_objects(self) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -1,8 +1,8 @@
 """flux/* rules: Flux objects in the renders and in bootstrap files, checked against the repo and each other.
 
-Flux objects are read from every render and from bootstrap files (`overlays/<cluster>/bootstrap.yaml`
-and any other YAML file that no kustomization lists and that holds a Flux Kustomization). A cluster's
-objects are those of its roots, its bootstrap file and every path its Flux Kustomizations deploy.
+Flux objects and clusters come from the repo model (`sggitops.model`): renders, bootstrap files, plain
+folders as Flux generates their kustomization, and what a bootstrap layout promises. A cluster's
+objects are those of its entry points and every path its Kustomizations of this checkout deploy.
 An empty namespace (an object the overlay puts in no namespace) matches any namespace.
 
 Rules:
@@ -17,8 +17,10 @@ Rules:
                   name: acme}                             name: acme}
 
 `flux/source-missing` (error): a Kustomization `sourceRef`, a HelmRelease `chart.spec.sourceRef` or
-`chartRef` names a source (kind, name, namespace defaulting to the object's) that is not among the
-objects of the same file, render or cluster.
+`chartRef` names a source (kind, name, namespace defaulting to the object's, as Flux defaults it) that
+the repo neither defines, nor makes (an ArtifactGenerator's ExternalArtifact, a FluxInstance's sync,
+the `flux bootstrap` layout), nor declares in `.sggitops.yaml`. Defined in the repo but outside a
+rooted cluster (see `sggitops.model.fleet`) that uses it: a warning, as the model may miss a path.
 
     PASS                                    FAIL
     kind: GitRepository                     kind: GitRepository
@@ -35,8 +37,10 @@ HelmRelease (for a HelmRelease) of the same cluster and namespace (the entry's, 
     spec: {dependsOn: [{name: bigbang}]}    spec: {dependsOn: [{name: big-bang}]}
     (a Kustomization `bigbang` exists)      (no Kustomization `big-bang`)
 
-`flux/values-from-missing` (error): a HelmRelease `valuesFrom` ConfigMap or Secret is not in the same
-render (names compared as rendered, so generator hashes match), unless the entry is `optional: true`.
+`flux/values-from-missing` (error): a HelmRelease `valuesFrom` ConfigMap or Secret is not among the
+objects of its cluster (names compared as rendered, so generator hashes match when a nameReference
+configuration renames the reference too; a Secret an ExternalSecret makes counts), unless the entry is
+`optional: true`.
 
     PASS                                    FAIL
     valuesFrom:                             valuesFrom:
@@ -58,109 +62,131 @@ from sggitops.checks.walk import (
     HELM_GROUP,
     KUSTOMIZE_GROUP,
     Placed,
-    RepoPaths,
-    Unit,
-    build_fleet,
-    flux_edges,
     has_object,
     index_placed,
     is_kind,
     mapping,
-    seed_index,
-    shared_sources,
     text,
-    this_repo_source,
 )
 from sggitops.findings import Finding, Severity
+from sggitops.model import RepoModel, repo_model
+from sggitops.model.build import values_source
+from sggitops.model.sources import CHECKOUT
+from sggitops.model.substitute import UNRESOLVED
+
+Index = Mapping[tuple[str, str], list[Placed]]
 
 
 def _finding(
-    placed: Placed, where: tuple[str, int, int], rule: str, message: str, hint: str, cluster: str
+    placed: Placed,
+    where: tuple[str, int, int],
+    rule: str,
+    message: str,
+    hint: str,
+    cluster: str,
+    *,
+    warn: bool = False,
 ) -> Finding:
-    return Finding(
-        *where, rule, Severity.ERROR, message, hint=hint, cluster=cluster, resource=str(placed.rid)
-    )
+    severity = Severity.WARNING if warn else Severity.ERROR
+    return Finding(*where, rule, severity, message, hint=hint, cluster=cluster, resource=str(placed.rid))
 
 
 def check(ctx: RepoContext) -> Iterator[Finding]:
-    """Every flux/* finding, each once."""
-    sources = shared_sources(ctx)
-    paths = RepoPaths(ctx, sources)
-    fleet = build_fleet(ctx, sources, paths, flux_edges(ctx, paths, seed_index(ctx, sources)))
+    """Every flux/* finding (once per cluster; the validator merges clusters of one finding)."""
+    model = repo_model(ctx)
     seen: set[Finding] = set()
-    for cluster, units in fleet.clusters.items():
+    for cluster, units in model.fleet.clusters.items():
         index = index_placed(p for u in units for p in u.objects)
         for unit in units:
             for placed in unit.objects:
-                for finding in _check_object(ctx, paths, placed, unit, index, cluster):
+                for finding in _check_object(model, placed, index, cluster):
                     if finding not in seen:
                         seen.add(finding)
                         yield finding
 
 
-def _check_object(
-    ctx: RepoContext,
-    paths: RepoPaths,
-    placed: Placed,
-    unit: Unit,
-    index: Mapping[tuple[str, str], list[Placed]],
-    cluster: str,
-) -> Iterator[Finding]:
+def _check_object(model: RepoModel, placed: Placed, index: Index, cluster: str) -> Iterator[Finding]:
     obj = placed.obj
     spec = mapping(obj.get("spec"))
     if is_kind(obj, KUSTOMIZE_GROUP, "Kustomization"):
-        yield from _source_ref(placed, ("spec", "sourceRef"), spec.get("sourceRef"), index, cluster)
-        yield from _path(ctx, paths, placed, index, cluster)
-        yield from _depends_on(placed, "Kustomization", index, cluster)
+        yield from _source_ref(model, placed, ("spec", "sourceRef"), spec.get("sourceRef"), index, cluster)
+        yield from _path(model, placed, cluster)
+        yield from _depends_on(model, placed, "Kustomization", index, cluster)
     elif is_kind(obj, HELM_GROUP, "HelmRelease"):
         chart_ref = ("spec", "chart", "spec", "sourceRef")
-        yield from _source_ref(
-            placed,
-            chart_ref,
-            mapping(mapping(spec.get("chart")).get("spec")).get("sourceRef"),
-            index,
-            cluster,
-        )
-        yield from _source_ref(placed, ("spec", "chartRef"), spec.get("chartRef"), index, cluster)
-        yield from _depends_on(placed, "HelmRelease", index, cluster)
-        yield from _values_from(placed, index_placed(unit.objects), cluster)
+        ref = mapping(mapping(spec.get("chart")).get("spec")).get("sourceRef")
+        yield from _source_ref(model, placed, chart_ref, ref, index, cluster)
+        yield from _source_ref(model, placed, ("spec", "chartRef"), spec.get("chartRef"), index, cluster)
+        yield from _depends_on(model, placed, "HelmRelease", index, cluster)
+        yield from _values_from(model, placed, index, cluster)
 
 
 def _source_ref(
-    placed: Placed,
-    where: tuple[str, ...],
-    ref: Any,
-    index: Mapping[tuple[str, str], list[Placed]],
-    cluster: str,
+    model: RepoModel, placed: Placed, where: tuple[str, ...], ref: Any, index: Index, cluster: str
 ) -> Iterator[Finding]:
     if not isinstance(ref, Mapping) or not ref.get("name"):
         return
     kind, name = text(ref.get("kind")), text(ref.get("name"))
     namespace = text(ref.get("namespace")) or placed.namespace
-    if not has_object(index, kind, name, namespace):
-        yield _finding(
-            placed,
-            placed.at(*where),
-            "flux/source-missing",
-            f"{placed.rid.kind} `{placed.rid.name}` uses {kind} `{namespace or '-'}/{name}`, "
-            "which is not defined in this file, render or cluster",
-            "define the source next to it, or fix the sourceRef kind, name or namespace",
-            cluster,
-        )
-
-
-def _path(
-    ctx: RepoContext,
-    paths: RepoPaths,
-    placed: Placed,
-    index: Mapping[tuple[str, str], list[Placed]],
-    cluster: str,
-) -> Iterator[Finding]:
-    if this_repo_source(ctx, placed, index) is None:
+    if UNRESOLVED.search(f"{name} {namespace}"):
+        return  # a Flux variable only the cluster fills: cannot tell
+    sources = model.sources
+    if has_object(index, kind, name, namespace) or sources.generated(kind, name, namespace):
         return
-    raw = text(mapping(placed.obj.get("spec")).get("path"))
-    key = paths.resolve(raw, absolute_ok=True)
-    problem = f"`{raw}` leaves the repository" if key is None else paths.state(key, recurse=True).problem
+    if sources.is_declared(kind, name, namespace):
+        return
+    elsewhere = sources.find(kind, name, namespace, placed.file)
+    if elsewhere:
+        if model.is_rooted(cluster):
+            yield _finding(
+                placed,
+                placed.at(*where),
+                "flux/source-missing",
+                f"{placed.rid.kind} `{placed.rid.name}` uses {kind} `{namespace or '-'}/{name}`, defined only "
+                f"in {elsewhere[0].file}, which its cluster does not apply",
+                "apply the source in this cluster, or declare it in .sggitops.yaml `sources:`",
+                cluster,
+                warn=True,
+            )
+        return
+    other = sources.find(kind, name, "", placed.file)
+    hint = (
+        f"{kind} `{name}` is in namespace `{other[0].namespace}` ({other[0].file}): set sourceRef.namespace "
+        "(Flux looks in the referring object's namespace when it is omitted)"
+        if other
+        else "define the source, fix the sourceRef kind, name or namespace, or declare a source that exists "
+        "only on the cluster in .sggitops.yaml `sources:`"
+    )
+    yield _finding(
+        placed,
+        placed.at(*where),
+        "flux/source-missing",
+        f"{placed.rid.kind} `{placed.rid.name}` uses {kind} `{namespace or '-'}/{name}`, which the repo "
+        "does not define",
+        hint,
+        cluster,
+    )
+
+
+def _path(model: RepoModel, placed: Placed, cluster: str) -> Iterator[Finding]:
+    spec = mapping(placed.obj.get("spec"))
+    origin = model.sources.origin(placed, mapping(spec.get("sourceRef")))
+    if origin.kind != CHECKOUT:
+        return
+    raw = text(spec.get("path"))
+    if UNRESOLVED.search(raw):
+        return  # a Flux variable only the cluster fills: cannot tell
+    key = model.sources.repo_path(origin, raw)
+    if key is None and origin.mapping:
+        return  # a path of an artifact no copy rule of this checkout fills: cannot tell
+    key = model.paths.resolve(key, absolute_ok=True) if key is not None else None
+    if key is None:
+        problem = f"`{raw}` leaves the repository"
+    else:
+        state = model.paths.state(key, recurse=True)
+        if state.unbuildable and key in model.ctx.graph.kustomizations and model.ctx.graph.remote_refs(key):
+            return  # its build/remote-base finding says why, once
+        problem = state.problem
     if problem:
         yield _finding(
             placed,
@@ -172,42 +198,45 @@ def _path(
         )
 
 
-def _depends_on(
-    placed: Placed, kind: str, index: Mapping[tuple[str, str], list[Placed]], cluster: str
-) -> Iterator[Finding]:
+def _depends_on(model: RepoModel, placed: Placed, kind: str, index: Index, cluster: str) -> Iterator[Finding]:
     entries = mapping(placed.obj.get("spec")).get("dependsOn")
+    rooted = model.is_rooted(cluster)
     for i, entry in enumerate(entries if isinstance(entries, list) else []):
         entry = mapping(entry)
         name = text(entry.get("name"))
         namespace = text(entry.get("namespace")) or placed.namespace
-        if name and not has_object(index, kind, name, namespace):
-            yield _finding(
-                placed,
-                placed.at("spec", "dependsOn", i),
-                "flux/depends-on-missing",
-                f"{kind} `{placed.rid.name}` depends on {kind} `{namespace or '-'}/{name}`, "
-                "which this cluster does not define",
-                f"fix the name or namespace, or add the {kind} it waits for",
-                cluster,
-            )
+        if not name or has_object(index, kind, name, namespace) or UNRESOLVED.search(f"{name} {namespace}"):
+            continue
+        if model.sources.find(kind, name, namespace) and not rooted:
+            continue
+        yield _finding(
+            placed,
+            placed.at("spec", "dependsOn", i),
+            "flux/depends-on-missing",
+            f"{kind} `{placed.rid.name}` depends on {kind} `{namespace or '-'}/{name}`, "
+            "which this cluster does not define",
+            f"fix the name or namespace, or add the {kind} it waits for",
+            cluster,
+        )
 
 
-def _values_from(
-    placed: Placed, local: Mapping[tuple[str, str], list[Placed]], cluster: str
-) -> Iterator[Finding]:
+def _values_from(model: RepoModel, placed: Placed, index: Index, cluster: str) -> Iterator[Finding]:
     entries = mapping(placed.obj.get("spec")).get("valuesFrom")
     for i, entry in enumerate(entries if isinstance(entries, list) else []):
         entry = mapping(entry)
         kind, name = text(entry.get("kind")), text(entry.get("name"))
         if kind not in ("ConfigMap", "Secret") or not name or entry.get("optional") is True:
             continue
-        if not has_object(local, kind, name, placed.namespace):
-            yield _finding(
-                placed,
-                placed.at("spec", "valuesFrom", i),
-                "flux/values-from-missing",
-                f"HelmRelease `{placed.rid.name}` takes values from {kind} `{name}`, "
-                f"which is not in the same render ({placed.unit})",
-                "generate it in the same kustomization, fix the name, or mark the entry `optional: true`",
-                cluster,
-            )
+        if values_source(index, kind, name, placed.namespace) is not None:
+            continue
+        if not model.is_rooted(cluster) and model.sources.find(kind, name, placed.namespace):
+            continue  # a cluster the model may not see whole: defined in the repo is enough
+        yield _finding(
+            placed,
+            placed.at("spec", "valuesFrom", i),
+            "flux/values-from-missing",
+            f"HelmRelease `{placed.rid.name}` takes values from {kind} `{name}`, "
+            "which its cluster does not define",
+            "generate it in the same kustomization, fix the name, or mark the entry `optional: true`",
+            cluster,
+        )

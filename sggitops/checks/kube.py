@@ -1,6 +1,7 @@
 """Per-render object checks: schema/* (one SchemaRegistry per cluster, with the CRDs and templates found
 in that cluster's renders), api/removed and api/deprecated for the cluster's Kubernetes version, and
-objects/duplicate-id within one render."""
+objects/duplicate-id within one render. In a render Flux substitutes (postBuild), a field that still
+holds a variable whose value lives only on the cluster is not judged by its schema (cannot tell)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sggitops.checks.objects import check_duplicates
 from sggitops.checks.schema import check_objects
 from sggitops.errors import InputError
 from sggitops.findings import Finding
+from sggitops.model.substitute import unresolved_paths
 from sggitops.resource import ResourceId
 from sggitops.schema.registry import SchemaRegistry
 
@@ -30,6 +32,8 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
     schema_dirs = tuple(ctx.options.get("schema_dirs") or ())
     cache = FindingsCache(ctx.options.get("findings_cache"))
     nodes = SourceNodes(ctx.repo)
+    model = ctx.options.get("model")
+    substituted: set[str] = getattr(model, "substituted", set())
     for cluster, roots in by_cluster.items():
         target = ctx.targets[roots[0]]
         defining: list[dict[str, Any]] = [
@@ -66,11 +70,28 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
                         continue
                     reported_fallback = True
                 found.append(finding)
+            if root.removesuffix("/**") in substituted:
+                found = [f for f in found if not _unresolved(f, objects)]
             found.extend(check_apis(objects, target.kubernetes_version, locate=locate, cluster=cluster))
             found.extend(check_duplicates(objects, locate=locate, cluster=cluster))
             if key:
                 cache.put("kube", key, found)
             yield from found
+
+
+def _unresolved(finding: Finding, objects: tuple[dict[str, Any], ...]) -> bool:
+    """A schema problem at a field that still holds a Flux variable no one defines offline (its value
+    comes from a ConfigMap or Secret on the cluster): cannot tell, so not reported."""
+    if finding.rule != "schema/invalid":
+        return False
+    for obj in objects:
+        if str(ResourceId.of(obj)) != finding.resource:
+            continue
+        for path in unresolved_paths(obj):
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+            if finding.message.startswith(where + ":") or finding.message.startswith(where + "["):
+                return True
+    return False
 
 
 class SourceNodes:

@@ -75,6 +75,8 @@ RULES: dict[str, str] = {
     "reconcile/app-crd-not-ready": "an Application custom resource whose CRD is not installed before it syncs",
     "reconcile/app-project-later": "an Application whose AppProject is created after it",
     "reconcile/app-namespace-missing": "an Application destination namespace no one creates, without CreateNamespace",
+    "argocd/appset-unexpanded": "an ApplicationSet generator that cannot be expanded offline (its Applications are not checked)",
+    "validate/nothing-checked": "validate found nothing to check (no kustomization, Flux Kustomization or Application)",
 }
 
 

@@ -2,21 +2,21 @@
 
 `Sources` reads each repo file once (plain data fast; positions only when a finding needs them) and
 places rendered objects at their source document; `RepoPaths` says whether a repo path exists, builds,
-or holds plain manifests; `build_fleet` follows bootstrap files, Flux Kustomizations and Argo CD
-Applications to everything deployed to each cluster.
+or holds plain manifests (a plain folder read as Flux generates its kustomization); `Fleet` is what
+`sggitops.model.fleet` builds from them: every cluster and the units of objects deployed to it.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sggitops import fsguard, yamlio
-from sggitops.checks.context import RepoContext, normalize_repo_url
+from sggitops.checks.context import RepoContext
 from sggitops.errors import InputError
 from sggitops.findings import Severity
 from sggitops.render import Render, Renderer
@@ -27,6 +27,7 @@ from sggitops.resource import ResourceId
 
 KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
 HELM_GROUP = "helm.toolkit.fluxcd.io"
+ARGO_GROUP = "argoproj.io"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 SKIP_DIRS = frozenset({".git", ".sggitops-cache", ".venv", "node_modules", "__pycache__"})
 
@@ -35,6 +36,11 @@ SKIP_DIRS = frozenset({".git", ".sggitops-cache", ".venv", "node_modules", "__py
 
 def mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+def seq(value: Any) -> list[Any]:
+    """A YAML sequence, or [] for anything else (a hostile or mistyped field)."""
+    return value if isinstance(value, list) else []
 
 
 def text(value: Any) -> str:
@@ -142,6 +148,7 @@ class PathState:
     unbuildable: bool = False
     objects: tuple[Placed, ...] = ()
     recursive: bool = False  # plain manifests read from subdirectories too
+    covers: frozenset[str] = frozenset()  # repo files and render roots these objects come from
 
     @property
     def uid(self) -> str:
@@ -161,6 +168,7 @@ class RepoPaths:
         self.sources = sources
         self._states: dict[tuple[str, bool], PathState] = {}
         self._renderer: Renderer | None = None
+        self.transform: Callable[[PathState], PathState] | None = None  # e.g. Flux substitution
 
     def resolve(self, path: str, *, absolute_ok: bool) -> str | None:
         """Repo-relative key of a controller path (`.` for the root), or None when it leaves the repo."""
@@ -194,7 +202,8 @@ class RepoPaths:
         if find_file(directory) is not None:
             recurse = False
         if (key, recurse) not in self._states:
-            self._states[key, recurse] = self._state(key, directory, recurse)
+            state = self._state(key, directory, recurse)
+            self._states[key, recurse] = self.transform(state) if self.transform is not None else state
         return self._states[key, recurse]
 
     def _state(self, key: str, directory: Path, recurse: bool) -> PathState:
@@ -207,22 +216,56 @@ class RepoPaths:
                 cause = next((f for f in render.findings if f.severity is Severity.ERROR), None)
                 detail = f": {cause.message} (at {cause.file}:{cause.line})" if cause else ""
                 return PathState(key, f"`{key}` does not build{detail}", unbuildable=True)
-            return PathState(key, objects=tuple(self.sources.place(o, key) for o in render.objects))
+            graph = self.ctx.graph
+            covers = frozenset({key, *(graph.closure(key) if key in graph.kustomizations else ())})
+            objects = tuple(self.sources.place(o, key) for o in render.objects)
+            return PathState(key, objects=objects, covers=covers)
         if (directory / "Chart.yaml").is_file():
             return PathState(key)
+        return self._plain(key, recurse)
+
+    def _plain(self, key: str, recurse: bool) -> PathState:
+        """A folder without kustomization, as Flux generates one for it: its manifests, and (with
+        `recurse`) those of its subfolders, a subfolder with a kustomization being built as a whole."""
         files = manifest_files(self.ctx.repo, key, recurse=recurse)
-        if not files:
+        subdirs = kustomization_subdirs(self.ctx.repo, key) if recurse else []
+        if not files and not subdirs:
             return PathState(key, f"`{key}` has no kustomization and no manifests", unbuildable=True)
         objects: list[Placed] = []
+        covers = {key, *files}
         for rel in files:
             if self.sources.documents(rel) is None:
                 return PathState(key, f"`{key}` holds `{rel}`, which is not valid YAML", unbuildable=True)
             objects.extend(self.sources.load(rel, key))
-        return PathState(key, objects=tuple(objects), recursive=recurse)
+        for sub in subdirs:
+            state = self.state(sub, recurse=False)
+            if state.problem:
+                return PathState(key, state.problem, unbuildable=state.unbuildable)
+            objects.extend(state.objects)
+            covers |= state.covers
+        return PathState(key, objects=tuple(objects), recursive=recurse, covers=frozenset(covers))
 
 
-def manifest_files(repo: Path, key: str, *, recurse: bool) -> list[str]:
-    """Repo-relative YAML/JSON files of a directory (below it too with `recurse`), sorted."""
+def kustomization_subdirs(repo: Path, key: str) -> list[str]:
+    """Subfolders of `key` (at any depth) with a kustomization file, not below another such one."""
+    out: list[str] = []
+    for current, dirs, _files in os.walk(repo / key):
+        keep = []
+        for d in sorted(dirs):
+            rel = Path(os.path.relpath(Path(current) / d, repo)).as_posix()
+            if d in SKIP_DIRS or d.startswith(".") or ignored(repo, rel):
+                continue
+            if find_file(Path(current) / d) is not None:
+                out.append(rel)
+            else:
+                keep.append(d)
+        dirs[:] = keep
+    return out
+
+
+def manifest_files(repo: Path, key: str, *, recurse: bool, every: bool = False) -> list[str]:
+    """Repo-relative YAML/JSON files of a directory (below it too with `recurse`, except in subfolders
+    with their own kustomization, which Flux builds as a whole, unless `every`), sorted."""
     base = repo / key
     out: list[str] = []
     for current, dirs, files in os.walk(base):
@@ -232,6 +275,7 @@ def manifest_files(repo: Path, key: str, *, recurse: bool) -> list[str]:
             if recurse
             and d not in SKIP_DIRS
             and not d.startswith(".")
+            and (every or find_file(Path(current) / d) is None)
             and not ignored(repo, Path(os.path.relpath(Path(current) / d, repo)).as_posix())
         )
         for name in sorted(files):
@@ -246,6 +290,7 @@ class Unit:
 
     key: str
     objects: tuple[Placed, ...]
+    covers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -267,26 +312,37 @@ class Fleet:
 
     clusters: dict[str, list[Unit]] = field(default_factory=dict)
     edges: dict[str, list[Edge]] = field(default_factory=dict)
+    rooted: set[str] = field(default_factory=set)  # clusters whose object set is complete
 
 
 def flux_entry_files(repo: Path, graph: RepoGraph) -> list[str]:
-    """YAML files no kustomization lists that hold a Flux Kustomization (`overlays/*/bootstrap.yaml`):
-    where Flux enters the repo. `validate` renders what they point at; the families follow them."""
+    """YAML files no kustomization lists that hold a Flux Kustomization (`overlays/*/bootstrap.yaml`), a
+    FluxInstance, or an Argo CD Application or ApplicationSet (a standalone root app): where the
+    controllers enter the repo. `validate`
+    renders what they point at; the model walks from them."""
     listed = {r.path for k in graph.kustomizations.values() for r in k.refs if r.kind is RefKind.FILE}
     out = []
-    for rel in manifest_files(repo, ".", recurse=True):
+    for rel in manifest_files(repo, ".", recurse=True, every=True):
         if rel in listed or not rel.endswith((".yaml", ".yml")):
             continue
         try:
             content = fsguard.read_text(repo / rel, repo)
-            if KUSTOMIZE_GROUP not in content:
+            if not any(group in content for group in (KUSTOMIZE_GROUP, ARGO_GROUP, "fluxcd.controlplane.io")):
                 continue
             docs = yamlio.load_plain_all(content, rel)
         except (InputError, OSError, UnicodeDecodeError):
             continue  # the flux family reports files it cannot read when it follows them
-        if any(isinstance(d, Mapping) and is_kind(d, KUSTOMIZE_GROUP, "Kustomization") for _l, _c, d in docs):
+        if any(isinstance(d, Mapping) and _is_entry(d) for _l, _c, d in docs):
             out.append(rel)
     return out
+
+
+def _is_entry(doc: Mapping[str, Any]) -> bool:
+    return (
+        is_kind(doc, KUSTOMIZE_GROUP, "Kustomization")
+        or is_kind(doc, "fluxcd.controlplane.io", "FluxInstance")
+        or (group_of(doc) == ARGO_GROUP and doc.get("kind") in ("Application", "ApplicationSet"))
+    )
 
 
 def bootstrap_files(ctx: RepoContext) -> list[str]:
@@ -308,96 +364,6 @@ def _in_scope(ctx: RepoContext, rel: str) -> bool:
     return bool(ctx.options.get("repo_level", True))
 
 
-def build_fleet(ctx: RepoContext, sources: Sources, paths: RepoPaths, follow: Follow) -> Fleet:
-    """Every cluster's units: its targets, its bootstrap files, and all they deploy (transitively).
-
-    A bootstrap file belongs to the cluster whose root is its directory. A target whose cluster is
-    only its root (a repo without spec) joins the cluster of another seed that deploys it.
-    """
-    fleet = Fleet()
-    units: dict[str, Unit] = {}
-    seeds: list[tuple[str, Unit, bool]] = []
-    for root in sorted(ctx.targets):
-        target = ctx.targets[root]
-        unit = Unit(root, tuple(sources.place(o, root) for o in ctx.objects(root)))
-        units[root] = unit
-        seeds.append((target.cluster, unit, target.cluster != root))
-    for rel in bootstrap_files(ctx):
-        directory = posixpath.dirname(rel) or "."
-        owner = ctx.targets.get(directory)
-        unit = Unit(rel, tuple(sources.load(rel, rel)))
-        units[rel] = unit
-        seeds.append((owner.cluster if owner is not None else directory, unit, True))
-
-    def reach(start: Unit) -> list[Unit]:
-        order, queue, seen = [start], [start], {start.key}
-        while queue:
-            unit = queue.pop(0)
-            out = fleet.edges.setdefault(unit.key, list(follow(unit)))
-            for edge in out:
-                state = paths.state(edge.key, recurse=edge.recurse)
-                if state.uid in seen:
-                    continue
-                seen.add(state.uid)
-                nxt = units.setdefault(state.uid, Unit(state.key, state.objects))
-                order.append(nxt)
-                queue.append(nxt)
-        return order
-
-    reached = {unit.key: reach(unit) for _, unit, _ in seeds}
-    keys = {key: {u.key for u in walk} for key, walk in reached.items()}
-
-    def deployed_elsewhere(key: str) -> bool:
-        return any(
-            other.key != key and key in keys[other.key] and (named or other.key not in keys[key])
-            for _, other, named in seeds
-        )
-
-    for cluster, unit, named in seeds:
-        if not named and deployed_elsewhere(unit.key):
-            continue
-        members = fleet.clusters.setdefault(cluster, [])
-        for member in reached[unit.key]:
-            if all(m is not member for m in members):
-                members.append(member)
-    return fleet
-
-
-# --- the flux/* rules ----------------------------------------------------------------------------
-
-
-def flux_edges(
-    ctx: RepoContext, paths: RepoPaths, gitrepos: Mapping[tuple[str, str], list[Placed]]
-) -> Follow:
-    """Edges of Flux Kustomizations whose GitRepository (found anywhere) is this repo."""
-
-    def follow(unit: Unit) -> Iterator[Edge]:
-        for placed in unit.objects:
-            if not is_kind(placed.obj, KUSTOMIZE_GROUP, "Kustomization"):
-                continue
-            if this_repo_source(ctx, placed, gitrepos) is None:
-                continue
-            key = paths.resolve(text(mapping(placed.obj.get("spec")).get("path")), absolute_ok=True)
-            if key is not None:
-                yield Edge(placed, key, True, ("spec", "path"))
-
-    return follow
-
-
-def this_repo_source(
-    ctx: RepoContext, placed: Placed, gitrepos: Mapping[tuple[str, str], list[Placed]]
-) -> Placed | None:
-    ref = mapping(mapping(placed.obj.get("spec")).get("sourceRef"))
-    if ref.get("kind") != "GitRepository":
-        return None
-    namespace = text(ref.get("namespace")) or placed.namespace
-    for repo in gitrepos.get(("GitRepository", text(ref.get("name"))), []):
-        url = text(mapping(repo.obj.get("spec")).get("url"))
-        if same_namespace(repo.namespace, namespace) and normalize_repo_url(url) in ctx.repo_urls:
-            return repo
-    return None
-
-
 def shared_sources(ctx: RepoContext) -> Sources:
     """One Sources per validate run, shared by the families (each repo file is read once)."""
     found = ctx.options.get("_sources")
@@ -405,23 +371,6 @@ def shared_sources(ctx: RepoContext) -> Sources:
         found = Sources(ctx)
         ctx.options["_sources"] = found
     return found
-
-
-def seed_index(ctx: RepoContext, sources: Sources) -> dict[tuple[str, str], list[Placed]]:
-    """(kind, name) -> the objects of every target render and bootstrap file (to find GitRepositories)."""
-    memo = ctx.options.get("_seed_index")
-    if isinstance(memo, tuple) and memo[0] is sources:
-        cached: dict[tuple[str, str], list[Placed]] = memo[1]
-        return cached
-    index = _seed_index(ctx, sources)
-    ctx.options["_seed_index"] = (sources, index)
-    return index
-
-
-def _seed_index(ctx: RepoContext, sources: Sources) -> dict[tuple[str, str], list[Placed]]:
-    seeds = [p for root in sorted(ctx.targets) for p in (sources.place(o, root) for o in ctx.objects(root))]
-    seeds += [p for rel in bootstrap_files(ctx) for p in sources.load(rel, rel)]
-    return index_placed(seeds)
 
 
 def index_placed(placed: Iterable[Placed]) -> dict[tuple[str, str], list[Placed]]:

@@ -15,6 +15,12 @@ from sggitops.spec.load import SPEC_FILE, load_spec_with_digest
 from sggitops.spec.model import Platform
 from sggitops.spec.resolve import resolve_cluster
 
+REPO_CONFIG = (
+    "# Written by sggitops generate (see schemas/sggitops-config.schema.json): a generated repo promises\n"
+    "# air-gapped builds, so validate reports a remote base or resource as an error.\n"
+    "hermetic: true\n"
+)
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -46,6 +52,7 @@ def plan(platform: Platform, spec_digest: str) -> Plan:
         files[f"overlays/{cluster.name}/bootstrap.yaml"] = bootstrap.render_bootstrap(
             platform, objects, cluster.name
         )
+    files[".sggitops.yaml"] = REPO_CONFIG
     if platform.ci.enabled:
         from sggitops.generate.gitlabci import plan_gitlab_ci
 

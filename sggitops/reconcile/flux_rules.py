@@ -60,16 +60,7 @@ def crd_findings(
         group, kind = api
         found = providers.for_api(api)
         if not found:
-            yield finding(
-                applier,
-                applier.source.where,
-                "reconcile/crd-unknown",
-                Severity.WARNING,
-                f"{applier.label} applies {kind} ({group}): {example(objs)}, and the model cannot tell "
-                "what installs its CRD (no CRD, ConstraintTemplate or known chart in this cluster's repo)",
-                "add the CRD to the repo, or make this Kustomization depend on the one that installs it",
-                cluster.name,
-            )
+            yield unknown_crd(cluster, avail, applier, api, objs)
             continue
         yield finding(
             applier,
@@ -82,6 +73,35 @@ def crd_findings(
             fix_hint(cluster, applier, found[0]),
             cluster.name,
         )
+
+
+def unknown_crd(
+    cluster: ClusterGraph, avail: Availability, applier: Applier, api: Api, objs: list[Obj]
+) -> Finding:
+    """No provider in the repo: a warning ("cannot tell"), or an info when the Kustomization waits for
+    content the model cannot see that may well install the CRD (an unknown chart, upstream manifests)."""
+    group, kind = api
+    opaque = avail.opaque_wait(applier)
+    what = f"{applier.label} applies {kind} ({group}): {example(objs)}, and the model cannot tell what installs its CRD"
+    if opaque:
+        return finding(
+            applier,
+            applier.source.where,
+            "reconcile/crd-unknown",
+            Severity.INFO,
+            f"{what}; it may be {opaque}, whose content sggitops cannot see",
+            "list the CRD's chart in the repo, or declare it, to have this checked",
+            cluster.name,
+        )
+    return finding(
+        applier,
+        applier.source.where,
+        "reconcile/crd-unknown",
+        Severity.WARNING,
+        f"{what} (no CRD, ConstraintTemplate or known chart in this cluster's repo)",
+        "add the CRD to the repo, or make this Kustomization depend on the one that installs it",
+        cluster.name,
+    )
 
 
 def fix_hint(cluster: ClusterGraph, applier: Applier, provider: Provider) -> str:

@@ -1,20 +1,18 @@
 """Collect the reconcile graph of a repo: Flux Kustomizations and Argo CD Applications per cluster.
 
-One function, `build_graph(ctx)`, reads the repo through the walk the flux and argocd families share
-(`sggitops.checks.walk`: bootstrap files, renders, the paths Kustomizations and Applications point
-at). Everything downstream reads only `sggitops.reconcile.model`, so this collector can be replaced by
-the repo model without touching the rules.
+One function, `build_graph(ctx)`, reads the repo model every family shares (`sggitops.model`: the
+clusters, their units and the Kustomizations and Applications that apply them). Everything downstream
+reads only `sggitops.reconcile.model`.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sggitops.checks.argocd import _app_edges, _repo_key  # the walk Argo CD's checks use
 from sggitops.checks.context import RepoContext
 from sggitops.checks.walk import (
     KUSTOMIZE_GROUP,
@@ -23,14 +21,11 @@ from sggitops.checks.walk import (
     Placed,
     RepoPaths,
     Unit,
-    build_fleet,
-    flux_edges,
     is_kind,
     mapping,
-    seed_index,
-    shared_sources,
     text,
 )
+from sggitops.model import repo_model
 from sggitops.reconcile.model import Applier, ClusterGraph, Obj, ReconcileGraph, Ref
 
 ARGO_GROUP = "argoproj.io"
@@ -46,17 +41,8 @@ def build_graph(ctx: RepoContext) -> ReconcileGraph:
     memo = ctx.options.get("_reconcile_graph")
     if isinstance(memo, ReconcileGraph):
         return memo
-    sources = shared_sources(ctx)
-    paths = RepoPaths(ctx, sources)
-    own = frozenset(_repo_key(u) for u in ctx.repo_urls)
-    app_edges = _app_edges(own, paths)
-    fluxed = flux_edges(ctx, paths, seed_index(ctx, sources))
-
-    def follow(unit: Unit) -> Iterator[Edge]:
-        yield from app_edges(unit)
-        yield from fluxed(unit)
-
-    fleet = build_fleet(ctx, sources, paths, follow)
+    model = repo_model(ctx)  # the repo as Flux and Argo CD walk it (built once per run)
+    fleet, paths = model.fleet, model.paths
     graph = ReconcileGraph()
     for cluster, units in fleet.clusters.items():
         graph.clusters[cluster] = _cluster(ctx, cluster, units, fleet, paths)

@@ -176,6 +176,8 @@ def _release(
     chart = str(chart_spec.get("chart") or "") if isinstance(chart_spec, Mapping) else ""
     source = chart_spec.get("sourceRef") if isinstance(chart_spec, Mapping) else None
     repo_obj = _source(everything, source, obj.namespace)
+    if not chart and isinstance(spec.get("chartRef"), Mapping):
+        chart, repo_obj = _chart_ref(everything, spec["chartRef"], obj.namespace)
     version = _bigbang_version(chart, chart_spec, repo_obj)
     groups: tuple[str, ...] | None
     if version:
@@ -189,6 +191,24 @@ def _release(
         groups = ()
     apis = frozenset((g, ANY_KIND) for g in groups)
     out.releases[key] = Provider("HelmRelease", obj.namespace, obj.name, applier, apis)
+
+
+def _chart_ref(
+    everything: list[tuple[str, Obj]], ref: Mapping[str, Any], namespace: str
+) -> tuple[str, Obj | None]:
+    """The chart a HelmRelease's `spec.chartRef` names (helm-controller v2): an OCIRepository's chart is
+    the last segment of its `oci://` URL; a HelmChart names its chart."""
+    found = _source(everything, ref, namespace)
+    if found is None:
+        return "", None
+    found_spec = _spec(found)
+    if found.kind == "OCIRepository":
+        return str(found_spec.get("url") or "").rstrip("/").rsplit("/", 1)[-1], None
+    if found.kind == "HelmChart":
+        return str(found_spec.get("chart") or ""), _source(
+            everything, found_spec.get("sourceRef"), found.namespace
+        )
+    return "", None
 
 
 def _source(everything: list[tuple[str, Obj]], ref: Any, namespace: str) -> Obj | None:
@@ -341,6 +361,29 @@ class Availability:
                     out.append(dep)
                     queue.append(dep)
         return out
+
+    def opaque_wait(self, applier: Applier) -> str:
+        """The label of what `applier` (or a Kustomization it depends on) waits for whose content the
+        model cannot see: a HelmRelease of an unknown chart, or a Flux Kustomization whose source is not
+        this repo (e.g. an OCIRepository of upstream manifests). "" when there is none."""
+        for current in [applier, *self.dependencies(applier)]:
+            waited = {(r.namespace, r.name) for r in current.health_checks if r.kind == "HelmRelease"}
+            if current.wait:
+                waited |= {(o.namespace, o.name) for o in current.objects if o.kind == "HelmRelease"}
+            unknown = sorted(waited & self.providers.unresolved)
+            if unknown:
+                return f"HelmRelease `{unknown[0][1]}` (waited for by {current.label})"
+            if not current.wait:
+                continue
+            for obj in current.objects:
+                if obj.kind != "Kustomization" or obj.group != "kustomize.toolkit.fluxcd.io":
+                    continue
+                child = self.cluster.find_kustomization(obj.namespace, obj.name)
+                if child is None or child.path is None:
+                    return (
+                        f"Kustomization `{obj.name}` from outside this repo (waited for by {current.label})"
+                    )
+        return ""
 
     def applied_apis(self, applier: Applier) -> set[Api]:
         """APIs an applier's own CRDs and ConstraintTemplates make."""

@@ -9,39 +9,18 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sggitops.checks.context import RepoContext
-from sggitops.checks.walk import flux_entry_files
 from sggitops.reconcile.graph import build_graph
 from sggitops.reconcile.providers import collect
 from sggitops.reconcile.rollout import ClusterRollout, plan_rollout
-from sggitops.render import Renderer, find_kustomize, scan_repo
-from sggitops.validate import ValidateOptions, Validator, load_platform, make_target, repo_urls
+from sggitops.render import find_kustomize
+from sggitops.validate import ValidateOptions, Validator
 
 
 def repo_context(root: Path, *, kustomize: str | None = None) -> RepoContext:
     """Render the repo's roots and every path its bootstrap files and appliers name, as validate does."""
-    root = root.resolve()
-    options = ValidateOptions(kustomize=kustomize)
-    validator = Validator(root, options)
-    platform = load_platform(root)
-    graph = scan_repo(root)
-    urls = repo_urls(root, platform)
-    renderer = Renderer(root, graph=graph, kustomize=find_kustomize(kustomize))
-    validator.entry_files = flux_entry_files(root, graph)
-    roots = validator._select_roots(graph, platform)
-    renders = validator._render_closure(renderer, roots, urls, platform)
-    return RepoContext(
-        repo=root,
-        graph=graph,
-        targets={r: make_target(r, platform, options) for r in renders},
-        renders=renders,
-        platform=platform,
-        repo_urls=urls,
-        options={
-            "renderer": renderer,
-            "entry_files": validator.entry_files,
-            "plain_locations": validator.plain_locations,
-        },
-    )
+    validator = Validator(root.resolve(), ValidateOptions(kustomize=kustomize))
+    ctx, _model, _config = validator.context(find_kustomize(kustomize))
+    return ctx
 
 
 def repo_rollout(

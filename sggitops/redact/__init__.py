@@ -8,7 +8,8 @@ A *credential leaf* of a document is:
   client_secret, cookieSecret, htpasswd, dockerconfigjson, salt, and key material named `*.key` (`tls.key`)
   or `*_key`/`*Key` after signing, encryption, master, session, auth, license, ssh, private, api,
   access or secret; keys that only *name* a credential are not credentials: suffixes ref, refs, name,
-  names, namespace, file, path, enabled, length, type, mode, policy, selector, url, ... and prefixes
+  names, namespace, file, path, enabled, length, type, mode, policy, selector, url, domain, host,
+  user, username, email, id, ... and prefixes
   existing, use, create, generate, auto (`secretRef`, `existingSecret`, `passwordFile`);
 - the `value` of an env-style item `{name: DB_PASSWORD, value: ...}` whose name says credential;
 - the same, inside a string that holds YAML or JSON (a values file in a ConfigMap, Helm inline values,

@@ -67,6 +67,18 @@ NOT_A_VALUE_SUFFIXES = (
     "label",
     "labels",
     "annotations",
+    "domain",
+    "host",
+    "hostname",
+    "server",
+    "address",
+    "email",
+    "user",
+    "username",
+    "id",
+    "region",
+    "scope",
+    "scopes",
 )
 NOT_A_VALUE_PREFIXES = ("existing", "use", "create", "generate", "auto", "enable", "skip", "mount")
 REFERENCE_PREFIXES = ("op://", "vault:", "ref+", "secretref+", "awssm:", "gcpsm:", "azkv:", "k8s-secret:")
@@ -108,7 +120,7 @@ def is_credential_key(key: Any) -> bool:
     if not isinstance(key, str) or not key:
         return False
     n = _normal(key)
-    if not n or n.startswith(NOT_A_VALUE_PREFIXES) or n.endswith(NOT_A_VALUE_SUFFIXES):
+    if not n or n.startswith(NOT_A_VALUE_PREFIXES) or n.rstrip("0123456789").endswith(NOT_A_VALUE_SUFFIXES):
         return False
     if any(word in n for word in CREDENTIAL_WORDS) or n == "pwd" or n.endswith("pwd"):
         return True

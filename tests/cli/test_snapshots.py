@@ -20,7 +20,7 @@ from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
-FLEET = ("platform.yaml", "bases", "overlays", ".sggitops", ".gitlab-ci.yml")
+FLEET = ("platform.yaml", "bases", "overlays", ".sggitops", ".sggitops.yaml", ".gitlab-ci.yml")
 UPDATE = os.environ.get("SGGITOPS_UPDATE_SNAPSHOTS") == "1"
 REPR = re.compile(r"\b[A-Z][A-Za-z]+\([a-z_]+=|\['[^']*'(, '[^']*')*\]|<[a-z.]+ object at 0x")
 

@@ -139,7 +139,21 @@ def test_no_reconcile_finding_on_real_repos(
     shutil.copytree(reference / "real-repos" / folder, root)
     git_commit(root, "copy", remote=origin)
     found = [f for f in _findings(root, monkeypatch) if f.severity.value != "info"]
-    assert found == [], [f.format() for f in found]
+    assert [(f.rule, f.file, f.line) for f in found] == CANNOT_TELL.get(folder, []), [f.format() for f in found]
+
+
+# flux-local's test clusters apply cert-manager, Rook, CloudNativePG and Kyverno resources that nothing in
+# the repo installs (their CRDs are assumed on the cluster): on a fresh cluster these Kustomizations fail
+# their dry-run, and the model says it cannot tell what would install them (a warning, never a pass).
+CANNOT_TELL = {
+    "flux-local-testdata": [
+        ("reconcile/crd-unknown", "cluster/clusters/prod/apps.yaml", 3),
+        ("reconcile/crd-unknown", "cluster/clusters/prod/infrastructure.yaml", 18),
+        ("reconcile/crd-unknown", "cluster/clusters/prod/infrastructure.yaml", 18),
+        ("reconcile/crd-unknown", "cluster/clusters/prod/infrastructure.yaml", 18),
+        ("reconcile/crd-unknown", "cluster2/apps/networking/ingress-nginx/ks.yaml", 2),
+    ]
+}
 
 
 @pytest.mark.parametrize("layout", ["gitRepo", "helmRepo"])
