@@ -15,6 +15,38 @@ settings.register_profile("dev", max_examples=150, deadline=None)
 settings.register_profile("ci", max_examples=600, deadline=None, derandomize=True)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+SLOW_FIXTURES = frozenset({"bigbang_mirror", "bigbang_repo"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--all",
+        action="store_true",
+        help="also run the slow tests (real tools on whole fleets, the Big Bang mirror, upstream suites); "
+        ".ci/run and CI=true always do",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Developers get a fast default; `.ci/run` (CI=true) or `--all` runs everything.
+
+    Slow: tests under tests/integration/, tests that use the Big Bang repo (`bigbang_mirror`,
+    `bigbang_repo`), and tests marked `slow` or `integration` by hand."""
+    run_all = bool(config.getoption("--all") or os.environ.get("CI"))
+    skip = pytest.mark.skip(reason="slow: run with --all (or CI=true, as .ci/run does)")
+    for item in items:
+        slow = (
+            "integration" in item.path.parts
+            or bool(SLOW_FIXTURES & set(getattr(item, "fixturenames", ())))
+            or item.get_closest_marker("slow") is not None
+            or item.get_closest_marker("integration") is not None
+        )
+        if slow:
+            item.add_marker(pytest.mark.slow)
+            if not run_all:
+                item.add_marker(skip)
+
+
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT.parent / "shared" / "reference"
 
