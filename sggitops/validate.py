@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sggitops import fsguard, yamlio
+from sggitops import fsguard, suppress, yamlio
 from sggitops.checks.context import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
 from sggitops.checks.outcome import flux_variables, merge_clusters, nothing_checked, remote_severity, reported
+from sggitops.checks.rules import REGISTRY
 from sggitops.checks.walk import flux_entry_files, mapping, seq
 from sggitops.errors import InputError, UsageError
 from sggitops.findings import Finding, Severity
@@ -251,6 +252,7 @@ class Validator:
             f for f in self._findings(ctx, graph) if reported(f, config) and not flux_variables(f, ctx, model)
         ]
         findings += nothing_checked(ctx, model)
+        findings = suppress.apply(findings, suppress.repo_marks(self.root), REGISTRY)
         return ValidateResult(
             findings=merge_clusters(findings),
             overlays=len(renders),

@@ -27,9 +27,34 @@ from sggitops.render.command import CommandLimit, CommandTimeout, Kustomize, fin
 from sggitops.render.failure import explain
 from sggitops.render.graph import RepoGraph, scan_repo
 from sggitops.render.guard import refused_build
+from sggitops.rules import Rule
 
 DEFAULT_TIMEOUT = 120.0
 Progress = Callable[[int, int], None]
+
+
+RULES = (
+    Rule(
+        id="build/failed",
+        severity=Severity.ERROR,
+        summary="kustomize build failed",
+    ),
+    Rule(
+        id="build/timeout",
+        severity=Severity.ERROR,
+        summary="kustomize build took longer than the timeout",
+    ),
+    Rule(
+        id="build/memory-limit",
+        severity=Severity.ERROR,
+        summary="a build stopped at its memory limit",
+    ),
+    Rule(
+        id="build/output-limit",
+        severity=Severity.ERROR,
+        summary="a build stopped at its output size cap",
+    ),
+)
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,23 @@ from jsonschema.validators import validator_for as jsonschema_validator_for
 from referencing.exceptions import Unresolvable
 
 from sggitops.errors import InputError, Location
+from sggitops.findings import Severity
+from sggitops.rules import Rule
 from sggitops.schema import crd
 from sggitops.schema.kube import VersionMatch, kube_schemas
 
 CONSTRAINTS_GROUP = "constraints.gatekeeper.sh"
 _MAX_MESSAGE = 240
 _UNKNOWN_FIELD = ("additionalProperties", "unevaluatedProperties")
+
+
+RULES = (
+    Rule(
+        id="schema/bad-schema-file",
+        severity=Severity.ERROR,
+        summary="a schema file (bundled, cached or given) that cannot be read",
+    ),
+)
 
 
 @dataclass(frozen=True, order=True)
