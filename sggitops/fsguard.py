@@ -56,6 +56,7 @@ RULES = (
         id="build/too-large",
         severity=Severity.ERROR,
         summary="a repo file over the per-file size cap: never read, never built",
+        pinned_by="tests/hostile/test_validate_shapes.py::test_validate_refuses_shape_listed_unlisted_and_as_kustomization",
     ),
     Rule(
         id="build/yaml-bomb",

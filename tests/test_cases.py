@@ -147,8 +147,9 @@ def describe(finding: dict[str, Any]) -> str:
 def compare(case: Case, report: dict[str, Any]) -> list[str]:
     """Problems (empty when the report matches): missing and unexpected findings, each with its message."""
     got: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+    info_rules = {rule for rule, _file, _line in case.findings}  # an info rule the case lists is compared
     for f in report["findings"]:
-        if f["severity"] in {"error", "warning"}:
+        if f["severity"] in {"error", "warning"} or f["rule"] in info_rules:
             got.setdefault((f["rule"], f["file"], int(f["line"])), []).append(f)
     problems = [f"missing:    {f}:{line}: [{rule}]" for rule, f, line in sorted(case.findings - set(got))]
     for key in sorted(set(got) - case.findings):

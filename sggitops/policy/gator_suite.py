@@ -42,6 +42,7 @@ RULES = (
         id="policy/suite",
         severity=Severity.ERROR,
         summary="a Gatekeeper (gator) test suite that cannot be read or run",
+        pinned_by="tests/unit/test_rule_pins.py::test_an_unreadable_gator_suite_is_policy_suite",
     ),
 )
 

@@ -40,6 +40,7 @@ RULES = (
         id="policy/test-file",
         severity=Severity.ERROR,
         summary="a Kyverno test file that cannot be read or run",
+        pinned_by="tests/unit/test_rule_pins.py::test_a_kyverno_test_without_results_is_policy_test_file",
     ),
 )
 

@@ -43,16 +43,19 @@ RULES = (
         id="build/timeout",
         severity=Severity.ERROR,
         summary="kustomize build took longer than the timeout",
+        pinned_by="tests/integration/test_render.py::test_timeout_is_a_finding",
     ),
     Rule(
         id="build/memory-limit",
         severity=Severity.ERROR,
         summary="a build stopped at its memory limit",
+        pinned_by="tests/hostile/test_engines.py::test_kustomize_past_a_limit_is_a_build_finding",
     ),
     Rule(
         id="build/output-limit",
         severity=Severity.ERROR,
         summary="a build stopped at its output size cap",
+        pinned_by="tests/hostile/test_engines.py::test_kustomize_past_a_limit_is_a_build_finding",
     ),
 )
 

@@ -48,6 +48,7 @@ RULES = (
         id="spec/missing",
         severity=Severity.ERROR,
         summary="the spec file (platform.yaml) does not exist",
+        pinned_by="tests/cli/test_spec_errors.py::test_missing_spec_points_at_init",
     ),
     Rule(
         id="spec/read",
@@ -58,6 +59,7 @@ RULES = (
         id="spec/too-large",
         severity=Severity.ERROR,
         summary="the spec file is over the size cap",
+        pinned_by="tests/cli/test_spec_errors.py::test_huge_spec_is_refused_before_parsing",
     ),
     Rule(
         id="spec/encoding",
