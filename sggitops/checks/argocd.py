@@ -111,14 +111,10 @@ RULES = (
         summary="an Application destination not allowed by its AppProject",
         details="the destination (server or name, and namespace) matches no entry of the AppProject's `destinations`, or an `!` entry excludes it.",
         passing=(
-            "destinations: [{server: '*',\n"
-            "                namespace: 'mission-a-*'\n"
-            "destination: {namespace: mission-a-web}"
+            "destinations: [{server: '*', namespace: 'mission-a-*'}]\ndestination: {namespace: mission-a-web}"
         ),
         failing=(
-            "destinations: [{server: '*',\n"
-            "}]               namespace: 'mission-a-*'}]\n"
-            "destination: {namespace: kube-system}"
+            "destinations: [{server: '*', namespace: 'mission-a-*'}]\ndestination: {namespace: kube-system}"
         ),
     ),
     Rule(

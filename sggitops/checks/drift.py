@@ -45,8 +45,8 @@ RULES = (
         ),
         failing=(
             "# a value changed by hand\n"
-            " domain: dev.acme.mil\n"
-            "addons: {gitlab: {enabled: true}}   <- planned: false"
+            "domain: dev.acme.mil\n"
+            "addons: {gitlab: {enabled: true}}   # planned: false"
         ),
     ),
     Rule(

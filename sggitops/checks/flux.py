@@ -83,9 +83,9 @@ RULES = (
         summary="a HelmRelease valuesFrom object missing from the render",
         details="a HelmRelease `valuesFrom` ConfigMap or Secret is not among the objects of its cluster (names compared as rendered, so generator hashes match when a nameReference configuration renames the reference too; a Secret an ExternalSecret makes counts), unless the entry is `optional: true`.",
         passing=(
-            "valuesFrom:\n  - {kind: ConfigMap, name: common}\n  - {kind: Secret, name: x, optional: tr"
+            "valuesFrom:\n  - {kind: ConfigMap, name: common}\n  - {kind: Secret, name: x, optional: true}"
         ),
-        failing=("valuesFrom:\n  - {kind: ConfigMap, name: comon}\nue}"),
+        failing="valuesFrom:\n  - {kind: ConfigMap, name: comon}",
     ),
 )
 

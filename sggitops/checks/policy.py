@@ -67,7 +67,7 @@ RULES = (
         severity=Severity.ERROR,
         summary="a policy exception past its expiry date",
         details="a policy exception past its `expires` date.",
-        passing=' expires: "2099-01-01"',
+        passing='expires: "2099-01-01"',
         failing='expires: "2020-01-01"',
     ),
     Rule(

@@ -61,8 +61,8 @@ RULES = (
         severity=Severity.INFO,
         summary="no bundled schemas for the cluster's Kubernetes version; the nearest is used",
         details="kubernetes-validate bundles no schemas for the cluster's Kubernetes version; the nearest lower one (or the lowest) is used instead. Reported once per call.",
-        passing=' kubernetesVersion "1.34"',
-        failing='kubernetesVersion "1.99"',
+        passing='kubernetesVersion: "1.34"',
+        failing='kubernetesVersion: "1.99"',
     ),
 )
 
