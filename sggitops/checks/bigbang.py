@@ -87,7 +87,7 @@ RULES = (
         id="bigbang/version-skew",
         severity=Severity.WARNING,
         summary="environments or clusters on Big Bang versions out of rollout order",
-        details="a later environment wave (dev < staging < prod, then others by name) runs a newer Big Bang than an earlier one; a cluster is more than 2 minor releases behind the newest version of the fleet; clusters of one environment run different versions.",
+        details="Severity: warning, from platform.yaml. A later environment wave (dev < staging < prod, then others by name) runs a newer Big Bang than an earlier one; a cluster is more than 2 minor releases behind the newest version of the fleet; clusters of one environment run different versions.",
         passing=("dev: 3.31.0, staging: 3.30.0,\nprod: 3.30.0"),
         failing=("dev: 3.30.0, prod: 3.31.0\n(prod is ahead of dev)"),
     ),

@@ -34,7 +34,7 @@ RULES = (
         id="policy/violation",
         severity=Severity.ERROR,
         summary="an object the cluster's admission policies reject",
-        details="an object a policy rejects.",
+        details="Severity: error for Enforce/deny, warning for Audit/warn/dryrun. An object a policy rejects.",
         passing="securityContext: {privileged: false}",
         failing="securityContext: {privileged: true}",
     ),
@@ -42,7 +42,7 @@ RULES = (
         id="policy/unsupported",
         severity=Severity.WARNING,
         summary="a policy rule the engine cannot decide offline (never a pass)",
-        details="a rule the engine cannot decide (podSecurity subrule, CEL live lookups such as `http.*`, apiCall context, external_data ...), or a policy object no engine claims (e.g. a Gatekeeper mutation). It is never counted as a pass.",
+        details="Severity: warning; error with --strict. A rule the engine cannot decide (podSecurity subrule, CEL live lookups such as `http.*`, apiCall context, external_data ...), or a policy object no engine claims (e.g. a Gatekeeper mutation). It is never counted as a pass.",
     ),
     Rule(
         id="policy/error",
@@ -54,7 +54,7 @@ RULES = (
         id="policy/engine-failed",
         severity=Severity.ERROR,
         summary="a policy engine crashed or hung on a policy: that policy is not evaluated",
-        details="the engine crashed (regopy SIGSEGV), hung or used up the policy's time budget (`sggitops.policy.budget`); that policy is not evaluated further.",
+        details="Severity: error, once per policy and cluster. The engine crashed (regopy SIGSEGV), hung or used up the policy's time budget (`sggitops.policy.budget`); that policy is not evaluated further.",
     ),
     Rule(
         id="policy/malformed",

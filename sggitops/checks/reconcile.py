@@ -59,7 +59,7 @@ RULES = (
         id="reconcile/health-check-missing",
         severity=Severity.ERROR,
         summary="a Kustomization health check on an object nothing creates (never Ready)",
-        details="a health check on an object nothing creates.",
+        details="Severity: error; info when a Kustomization of the cluster applies a source the model cannot see. A health check on an object nothing creates.",
         passing=(
             "# Big Bang 3.31.0\n"
             "healthChecks:\n"
@@ -95,7 +95,7 @@ RULES = (
         id="reconcile/secret-undocumented",
         severity=Severity.INFO,
         summary="a GitRepository secretRef naming a Secret nothing creates or documents",
-        details="a GitRepository `secretRef` naming a Secret that the repo neither holds nor tells an admin to create (`kubectl create secret ... NAME` in the bootstrap file's comments or a README next to it).",
+        details="Severity: info: the Secret may be on the cluster, the repo cannot tell. A GitRepository `secretRef` naming a Secret that the repo neither holds nor tells an admin to create (`kubectl create secret ... NAME` in the bootstrap file's comments or a README next to it).",
     ),
     Rule(
         id="reconcile/app-crd-not-ready",
@@ -123,7 +123,7 @@ RULES = (
         id="reconcile/app-namespace-missing",
         severity=Severity.ERROR,
         summary="an Application destination namespace no one creates, without CreateNamespace",
-        details="a destination namespace no one creates, without `CreateNamespace=true`.",
+        details="Severity: error; info when the app's source is another repo. A destination namespace no one creates, without `CreateNamespace=true`.",
     ),
 )
 

@@ -52,7 +52,7 @@ RULES = (
         id="schema/unknown-kind",
         severity=Severity.WARNING,
         summary="no schema known for the object's apiVersion and kind",
-        details="no source has a schema for the object's apiVersion and kind, so it cannot be checked.",
+        details="Severity: warning; error with `strict`. No source has a schema for the object's apiVersion and kind, so it cannot be checked.",
         passing=("apiVersion: v1\nkind: ConfigMap"),
         failing=("apiVersion: example.com/v1\nkind: Widget"),
     ),
