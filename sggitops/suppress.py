@@ -83,15 +83,19 @@ def repo_marks(repo: Path) -> list[Mark]:
     return out
 
 
-def apply(findings: Iterable[Finding], marks: Iterable[Mark], known: Collection[str]) -> list[Finding]:
+def apply(
+    findings: Iterable[Finding], marks: Iterable[Mark], known: Collection[str], *, repo_level: bool = True
+) -> list[Finding]:
     """`findings` without those a mark suppresses, plus one `suppress/applied` info per mark that hid
-    something and one `suppress/unknown-rule` warning per unknown id."""
+    something and, when `repo_level` (shard 1 of N, or no sharding: a repo-wide finding is made once),
+    one `suppress/unknown-rule` warning per unknown id."""
     index: dict[tuple[str, int, str], Mark] = {}
     out: list[Finding] = []
     for mark in marks:
         for rule in mark.rules:
             if rule not in known:
-                out.append(_unknown(mark, rule))
+                if repo_level:
+                    out.append(_unknown(mark, rule))
                 continue
             for line in mark.lines:
                 index.setdefault((mark.file, line, rule), mark)

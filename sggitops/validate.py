@@ -252,8 +252,9 @@ class Validator:
         findings = [
             f for f in self._findings(ctx, graph) if reported(f, config) and not flux_variables(f, ctx, model)
         ]
-        findings += self.entry_errors + nothing_checked(ctx, model)
-        findings = suppress.apply(findings, suppress.repo_marks(self.root), REGISTRY)
+        repo_level = self.options.shard is None or self.options.shard[0] == 1  # repo-wide findings: once
+        findings += (self.entry_errors if repo_level else []) + nothing_checked(ctx, model)
+        findings = suppress.apply(findings, suppress.repo_marks(self.root), REGISTRY, repo_level=repo_level)
         return ValidateResult(
             findings=merge_clusters(findings),
             overlays=len(renders),

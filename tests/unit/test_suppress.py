@@ -63,3 +63,9 @@ def test_repo_marks_skips_hidden_dirs_and_unreadable_files(tmp_path: Path) -> No
     (tmp_path / "bin.yaml").write_bytes(b"\xff\xfe # sggitops: ignore[x/y]")
     (tmp_path / "notes.txt").write_text("# sggitops: ignore[x/y]\n")
     assert [(m.file, m.line) for m in suppress.repo_marks(tmp_path)] == [("overlays/a.yaml", 1)]
+
+
+def test_an_unknown_rule_id_is_reported_once_across_shards() -> None:
+    marks = list(suppress.marks_in("a.yaml", "data: 1  # sggitops: ignore[secrets/plain-text]\n"))
+    assert [f.rule for f in suppress.apply([], marks, KNOWN, repo_level=False)] == []
+    assert [f.rule for f in suppress.apply([], marks, KNOWN)] == ["suppress/unknown-rule"]
