@@ -31,6 +31,7 @@ from ruamel.yaml.error import YAMLError
 from sggitops import yamlio
 from sggitops.errors import InputError
 from sggitops.findings import Finding, Severity
+from sggitops.rules import Rule
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 """The largest repo file read (Kubernetes caps an object at ~1.5 MiB; a CRD bundle is a few MiB)."""
@@ -43,6 +44,26 @@ TOO_LARGE = "build/too-large"
 YAML_BOMB = "build/yaml-bomb"
 
 SKIP = frozenset({".git", ".sggitops-cache"})
+
+
+RULES = (
+    Rule(
+        id="build/unsafe-path",
+        severity=Severity.ERROR,
+        summary="a FIFO, device, socket or symlink leaving the repo: never read, never built",
+    ),
+    Rule(
+        id="build/too-large",
+        severity=Severity.ERROR,
+        summary="a repo file over the per-file size cap: never read, never built",
+        pinned_by="tests/hostile/test_validate_shapes.py::test_validate_refuses_shape_listed_unlisted_and_as_kustomization",
+    ),
+    Rule(
+        id="build/yaml-bomb",
+        severity=Severity.ERROR,
+        summary="a YAML document over the alias-expansion or nesting cap: never built",
+    ),
+)
 
 
 class UnsafePath(OSError):

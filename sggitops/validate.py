@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sggitops import fsguard, yamlio
+from sggitops import fsguard, suppress, yamlio
 from sggitops.checks.context import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
 from sggitops.checks.outcome import flux_variables, merge_clusters, nothing_checked, remote_severity, reported
-from sggitops.checks.walk import flux_entry_files, mapping, seq
+from sggitops.checks.rules import REGISTRY
+from sggitops.checks.walk import entry_documents, flux_entry_files, mapping, seq
 from sggitops.errors import InputError, UsageError
 from sggitops.findings import Finding, Severity
 from sggitops.model import RepoModel, repo_model
@@ -159,6 +160,7 @@ class Validator:
         self.progress = progress
         self.plain_locations: dict[tuple[str, ResourceId], tuple[str, int, int]] = {}
         self.entry_files: list[str] = []
+        self.entry_errors: list[Finding] = []  # entry files that are not valid YAML
 
     def _say(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -250,7 +252,9 @@ class Validator:
         findings = [
             f for f in self._findings(ctx, graph) if reported(f, config) and not flux_variables(f, ctx, model)
         ]
-        findings += nothing_checked(ctx, model)
+        repo_level = self.options.shard is None or self.options.shard[0] == 1  # repo-wide findings: once
+        findings += (self.entry_errors if repo_level else []) + nothing_checked(ctx, model)
+        findings = suppress.apply(findings, suppress.repo_marks(self.root), REGISTRY, repo_level=repo_level)
         return ValidateResult(
             findings=merge_clusters(findings),
             overlays=len(renders),
@@ -306,12 +310,7 @@ class Validator:
         renders: dict[str, Render] = {}
         pending = sorted(set(roots))
         chosen = {_cluster_of(r, platform) for r in roots}
-        entry_objects = [
-            doc
-            for rel in self.entry_files
-            for _line, _col, doc in yamlio.load_plain_all(fsguard.read_text(self.root / rel, self.root), rel)
-            if isinstance(doc, dict)
-        ]
+        entry_objects, self.entry_errors = entry_documents(self.root, self.entry_files)
         bootstrap = [
             p for p in _pointed_paths(entry_objects, urls, self.root) if _cluster_of(p, platform) in chosen
         ]

@@ -18,10 +18,21 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from sggitops.errors import InputError, Location
+from sggitops.findings import Severity
+from sggitops.rules import Rule
 from sggitops.yamlemit import emit
 
 MAX_NODES = 1_000_000
 """A document that expands (through aliases) to more nodes than this is refused: an alias bomb."""
+
+
+RULES = (
+    Rule(
+        id="yaml/syntax",
+        severity=Severity.ERROR,
+        summary="a repo file that is not valid YAML",
+    ),
+)
 
 
 def _loader() -> YAML:

@@ -20,6 +20,8 @@ import git
 import pytest
 from ruamel.yaml import YAML
 
+from sggitops.checks.rules import REGISTRY
+from sggitops.findings import Severity
 from tests.helpers import run_cli
 
 CASES = Path(__file__).resolve().parent / "cases"
@@ -147,8 +149,10 @@ def describe(finding: dict[str, Any]) -> str:
 def compare(case: Case, report: dict[str, Any]) -> list[str]:
     """Problems (empty when the report matches): missing and unexpected findings, each with its message."""
     got: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+    # an info rule (declared Severity.INFO) the case lists is compared too; other rules' infos are not
+    info_rules = {r for r, _f, _l in case.findings if r in REGISTRY and REGISTRY[r].severity is Severity.INFO}
     for f in report["findings"]:
-        if f["severity"] in {"error", "warning"}:
+        if f["severity"] in {"error", "warning"} or f["rule"] in info_rules:
             got.setdefault((f["rule"], f["file"], int(f["line"])), []).append(f)
     problems = [f"missing:    {f}:{line}: [{rule}]" for rule, f, line in sorted(case.findings - set(got))]
     for key in sorted(set(got) - case.findings):

@@ -2,20 +2,7 @@
 
 Uses the table in `sggitops.schema.apis` and each cluster's `kubernetesVersion`.
 
-Rules:
-
-`api/removed` (error): the cluster's Kubernetes version no longer serves this kind at this
-apiVersion; applying it fails. The hint names the replacement.
-
-    PASS (Kubernetes 1.34)                  FAIL (Kubernetes 1.34)
-    apiVersion: batch/v1                    apiVersion: batch/v1beta1
-    kind: CronJob                           kind: CronJob
-
-`api/deprecated` (warning): still served, but deprecated in this version and due for removal.
-
-    PASS (Kubernetes 1.23)                  FAIL (Kubernetes 1.23)
-    apiVersion: autoscaling/v2              apiVersion: autoscaling/v2beta2
-    kind: HorizontalPodAutoscaler           kind: HorizontalPodAutoscaler
+The rules, with PASS/FAIL examples, are declared in `RULES` below.
 """
 
 from __future__ import annotations
@@ -26,7 +13,27 @@ from typing import Any
 from sggitops.checks.objects import Locate, where
 from sggitops.findings import Finding, Severity
 from sggitops.resource import ResourceId
+from sggitops.rules import Rule
 from sggitops.schema.apis import ApiState, api_state
+
+RULES = (
+    Rule(
+        id="api/removed",
+        severity=Severity.ERROR,
+        summary="an apiVersion removed in the cluster's Kubernetes version",
+        details="the cluster's Kubernetes version no longer serves this kind at this apiVersion; applying it fails. The hint names the replacement.",
+        passing=("# Kubernetes 1.34\napiVersion: batch/v1\nkind: CronJob"),
+        failing=("# Kubernetes 1.34\napiVersion: batch/v1beta1\nkind: CronJob"),
+    ),
+    Rule(
+        id="api/deprecated",
+        severity=Severity.WARNING,
+        summary="an apiVersion deprecated in the cluster's Kubernetes version",
+        details="still served, but deprecated in this version and due for removal.",
+        passing=("# Kubernetes 1.23\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler"),
+        failing=("# Kubernetes 1.23\napiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler"),
+    ),
+)
 
 
 def check_apis(

@@ -17,11 +17,21 @@ from sggitops.errors import ToolError
 from sggitops.findings import Finding, Severity
 from sggitops.render.command import Command
 from sggitops.resource import ResourceId
+from sggitops.rules import Rule
 
 CLONE_TIMEOUT = 300.0
 """Seconds for one clone or checkout of an app source."""
 
 IMMUTABLE = re.compile(r"^([0-9a-f]{40}|v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?)$")
+
+
+RULES = (
+    Rule(
+        id="policy/app-source",
+        severity=Severity.WARNING,
+        summary="a child Application's source could not be fetched or rendered",
+    ),
+)
 
 
 def _sources(app: Mapping[str, Any]) -> list[Mapping[str, Any]]:

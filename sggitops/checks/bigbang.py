@@ -8,42 +8,7 @@ GitRepository URL), cached per version (see sggitops.bigbang.chart). Values are 
 chart defaults, then `valuesFrom` in order, then `spec.values`. Findings point at the line of the key in
 the values file a ConfigMap/Secret generator reads, else at the generator entry or the HelmRelease.
 
-Rules:
-
-`bigbang/values-schema` (error): the merged values break the version's values.schema.json; one finding
-per schema error, with the dotted values path.
-
-    PASS (3.31.0)                           FAIL (3.31.0)
-    domain: dev.acme.mil                    domain: 5
-                                            # domain: 5 is not of type 'string'
-
-`bigbang/stale-key` (error): a top-level or `addons.*` key in the repo's values (not chart defaults)
-that the version removed or renamed, with what replaced it (reported instead of the schema's
-"additional property" error for the same key).
-
-    PASS (3.31.0)                           FAIL (3.31.0)
-    alloy: {enabled: true}                  promtail: {enabled: true}
-    addons: {anchoreEnterprise: {}}         addons: {anchore: {enabled: true}}
-
-`bigbang/values-unreadable` (error): a `valuesFrom` layer that is not YAML, not a mapping, or lacks its
-key (SOPS-encrypted Secrets are skipped; missing objects are flux/values-from-missing).
-
-    PASS                                    FAIL
-    data: {values.yaml: "domain: a.mil"}    data: {values.yaml: "- a\\n- b"}
-
-`bigbang/chart-unavailable` (warning): the chart of a version could not be read from any source and is
-not cached; one warning per version, naming the source tried. The values of that version are unchecked.
-
-    PASS                                    FAIL
-    --bigbang-repo /srv/mirror/bigbang      (offline, no cache) https://repo1.dso.mil/... unreachable
-
-`bigbang/version-skew` (warning, from platform.yaml): a later environment wave (dev < staging < prod,
-then others by name) runs a newer Big Bang than an earlier one; a cluster is more than 2 minor
-releases behind the newest version of the fleet; clusters of one environment run different versions.
-
-    PASS                                    FAIL
-    dev: 3.31.0, staging: 3.30.0,           dev: 3.30.0, prod: 3.31.0
-    prod: 3.30.0                            (prod is ahead of dev)
+The rules, with PASS/FAIL examples, are declared in `RULES` below.
 """
 
 from __future__ import annotations
@@ -77,11 +42,56 @@ from sggitops.checks.skew import skew_findings
 from sggitops.checks.walk import Sources, is_kind, mapping, shared_sources, text
 from sggitops.findings import Finding, Severity
 from sggitops.resource import ResourceId
+from sggitops.rules import Rule
 from sggitops.spec.resolve import cluster_version
 
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
 MAX_MESSAGE = 300
 KeyPath = tuple[str | int, ...]
+
+
+RULES = (
+    Rule(
+        id="bigbang/values-schema",
+        severity=Severity.ERROR,
+        summary="merged Big Bang values invalid for the pinned chart's values.schema.json",
+        details="the merged values break the version's values.schema.json; one finding per schema error, with the dotted values path.",
+        passing=("# 3.31.0\ndomain: dev.acme.mil"),
+        failing=("# 3.31.0\ndomain: 5\n# domain: 5 is not of type 'string'"),
+    ),
+    Rule(
+        id="bigbang/stale-key",
+        severity=Severity.ERROR,
+        summary="a Big Bang values key that the pinned version removed or renamed",
+        details="a top-level or `addons.*` key in the repo's values (not chart defaults) that the version removed or renamed, with what replaced it (reported instead of the schema's \"additional property\" error for the same key).",
+        passing=("# 3.31.0\nalloy: {enabled: true}\naddons: {anchoreEnterprise: {}}"),
+        failing=("# 3.31.0\npromtail: {enabled: true}\naddons: {anchore: {enabled: true}}"),
+    ),
+    Rule(
+        id="bigbang/values-unreadable",
+        severity=Severity.ERROR,
+        summary="a valuesFrom layer that is not a YAML mapping",
+        details="a `valuesFrom` layer that is not YAML, not a mapping, or lacks its key (SOPS-encrypted Secrets are skipped; missing objects are flux/values-from-missing).",
+        passing='data: {values.yaml: "domain: a.mil"}',
+        failing='data: {values.yaml: "- a\\n- b"}',
+    ),
+    Rule(
+        id="bigbang/chart-unavailable",
+        severity=Severity.WARNING,
+        summary="the pinned chart's schema could not be read (no source, no cache)",
+        details="the chart of a version could not be read from any source and is not cached; one warning per version, naming the source tried. The values of that version are unchecked.",
+        passing="--bigbang-repo /srv/mirror/bigbang",
+        failing="(offline, no cache) https://repo1.dso.mil/... unreachable",
+    ),
+    Rule(
+        id="bigbang/version-skew",
+        severity=Severity.WARNING,
+        summary="environments or clusters on Big Bang versions out of rollout order",
+        details="Severity: warning, from platform.yaml. A later environment wave (dev < staging < prod, then others by name) runs a newer Big Bang than an earlier one; a cluster is more than 2 minor releases behind the newest version of the fleet; clusters of one environment run different versions.",
+        passing=("dev: 3.31.0, staging: 3.30.0,\nprod: 3.30.0"),
+        failing=("dev: 3.30.0, prod: 3.31.0\n(prod is ahead of dev)"),
+    ),
+)
 
 
 @dataclass

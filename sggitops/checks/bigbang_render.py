@@ -5,17 +5,7 @@ each, `chart/` at the tag comes from the same Big Bang repo (extracted once, cac
 readable `valuesFrom` layers merged as helm-controller does (SOPS-encrypted or absent Secrets are left
 out and the finding says so), and Helm renders it (sggitops.render.helm: cached, in parallel).
 
-`bigbang/render` (error): a template-time check of the chart (`fail`, `required`) refuses the values;
-reported at the platform.yaml line that set the value it tests (generated repos), else at the values
-file line, with Helm's message.
-
-    PASS (3.30.0)                            FAIL (3.30.0)
-    istiod: {enabled: true}                  istiod: {enabled: true}
-    istioCRDs: {enabled: true}               istioCRDs: {enabled: false}
-                                             # istiod requires istioCRDs to be enabled
-
-`bigbang/render` (warning): the chart could not be rendered (no Helm renderer, no full chart in the
-Big Bang repo, Helm timed out or crashed): one warning per version, never a silent pass.
+The rule, with PASS/FAIL examples, is declared in `RULES` below.
 
 The packages of every successful render are kept in `ctx.options["bigbang_packages"]` (root ->
 list of PackageRelease) for later checks.
@@ -48,11 +38,29 @@ from sggitops.checks.context import RepoContext
 from sggitops.errors import InputError
 from sggitops.findings import Finding, Severity
 from sggitops.render.helm import HelmJob, HelmRenderer, HelmResult, HelmUnavailable, find_helm
+from sggitops.rules import Rule
 from sggitops.spec.load import SPEC_FILE
 from sggitops.spec.model import Platform
 
 RULE = "bigbang/render"
 Where = tuple[str, int, int]
+
+
+RULES = (
+    Rule(
+        id="bigbang/render",
+        severity=Severity.ERROR,
+        summary="Big Bang's chart at the cluster's tag refuses its values at template time, or cannot be rendered",
+        details=(
+            "error: a template-time check of the chart (`fail`, `required`) refuses the values; reported at the "
+            "platform.yaml line that set the value it tests (generated repos), else at the values file line, with "
+            "Helm's message. warning: the chart could not be rendered (no Helm renderer, no full chart in the Big "
+            "Bang repo, Helm timed out or crashed): one warning per version, never a silent pass."
+        ),
+        passing="# 3.30.0\nistiod: {enabled: true}\nistioCRDs: {enabled: true}",
+        failing="# 3.30.0\nistiod: {enabled: true}\nistioCRDs: {enabled: false}\n# istiod requires istioCRDs to be enabled",
+    ),
+)
 
 
 @dataclass(frozen=True)

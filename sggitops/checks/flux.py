@@ -5,51 +5,7 @@ folders as Flux generates their kustomization, and what a bootstrap layout promi
 objects are those of its entry points and every path its Kustomizations of this checkout deploy.
 An empty namespace (an object the overlay puts in no namespace) matches any namespace.
 
-Rules:
-
-`flux/path-missing` (error): a Kustomization whose source is a GitRepository of this repo has a
-`spec.path` that does not exist, leaves the repo, does not build, or holds no manifests.
-
-    PASS                                    FAIL
-    spec:                                   spec:
-      path: ./overlays/run-dev                path: ./overlays/run-dve
-      sourceRef: {kind: GitRepository,        sourceRef: {kind: GitRepository,
-                  name: acme}                             name: acme}
-
-`flux/source-missing` (error): a Kustomization `sourceRef`, a HelmRelease `chart.spec.sourceRef` or
-`chartRef` names a source (kind, name, namespace defaulting to the object's, as Flux defaults it) that
-the repo neither defines, nor makes (an ArtifactGenerator's ExternalArtifact, a FluxInstance's sync,
-the `flux bootstrap` layout), nor declares in `.sggitops.yaml`. Defined in the repo but outside a
-rooted cluster (see `sggitops.model.fleet`) that uses it: a warning, as the model may miss a path.
-
-    PASS                                    FAIL
-    kind: GitRepository                     kind: GitRepository
-    metadata: {name: acme}                  metadata: {name: acme}
-    ---                                     ---
-    kind: Kustomization                     kind: Kustomization
-    spec: {sourceRef: {kind: GitRepository, spec: {sourceRef: {kind: GitRepository,
-           name: acme}}                            name: flux-system}}
-
-`flux/depends-on-missing` (error): a `dependsOn` entry names no Kustomization (for a Kustomization) or
-HelmRelease (for a HelmRelease) of the same cluster and namespace (the entry's, else the object's).
-
-    PASS                                    FAIL
-    spec: {dependsOn: [{name: bigbang}]}    spec: {dependsOn: [{name: big-bang}]}
-    (a Kustomization `bigbang` exists)      (no Kustomization `big-bang`)
-
-`flux/values-from-missing` (error): a HelmRelease `valuesFrom` ConfigMap or Secret is not among the
-objects of its cluster (names compared as rendered, so generator hashes match when a nameReference
-configuration renames the reference too; a Secret an ExternalSecret makes counts), unless the entry is
-`optional: true`.
-
-    PASS                                    FAIL
-    valuesFrom:                             valuesFrom:
-      - {kind: ConfigMap, name: common}       - {kind: ConfigMap, name: comon}
-      - {kind: Secret, name: x, optional: true}
-
-The module also holds what the Argo CD checks share: `Placed` (an object and where its source is),
-`Sources` (repo files read once), `RepoPaths` (a repo path as a GitOps controller sees it) and
-`build_fleet` (cluster -> the units of objects applied to it, following what deploys what).
+The rules, with PASS/FAIL examples, are declared in `RULES` below.
 """
 
 from __future__ import annotations
@@ -73,8 +29,65 @@ from sggitops.model import RepoModel, repo_model
 from sggitops.model.build import values_source
 from sggitops.model.sources import CHECKOUT
 from sggitops.model.substitute import UNRESOLVED
+from sggitops.rules import Rule
 
 Index = Mapping[tuple[str, str], list[Placed]]
+
+
+RULES = (
+    Rule(
+        id="flux/path-missing",
+        severity=Severity.ERROR,
+        summary="a Flux Kustomization path that does not exist or build",
+        details="a Kustomization whose source is a GitRepository of this repo has a `spec.path` that does not exist, leaves the repo, does not build, or holds no manifests.",
+        passing=(
+            "spec:\n  path: ./overlays/run-dev\n  sourceRef: {kind: GitRepository,\n              name: acme}"
+        ),
+        failing=(
+            "spec:\n  path: ./overlays/run-dve\n  sourceRef: {kind: GitRepository,\n              name: acme}"
+        ),
+    ),
+    Rule(
+        id="flux/source-missing",
+        severity=Severity.ERROR,
+        summary="a Flux sourceRef that does not resolve",
+        details="a Kustomization `sourceRef`, a HelmRelease `chart.spec.sourceRef` or `chartRef` names a source (kind, name, namespace defaulting to the object's, as Flux defaults it) that the repo neither defines, nor makes (an ArtifactGenerator's ExternalArtifact, a FluxInstance's sync, the `flux bootstrap` layout), nor declares in `.sggitops.yaml`. Defined in the repo but outside a rooted cluster (see `sggitops.model.fleet`) that uses it: a warning, as the model may miss a path.",
+        passing=(
+            "kind: GitRepository\n"
+            "metadata: {name: acme}\n"
+            "---\n"
+            "kind: Kustomization\n"
+            "spec: {sourceRef: {kind: GitRepository,\n"
+            "       name: acme}}"
+        ),
+        failing=(
+            "kind: GitRepository\n"
+            "metadata: {name: acme}\n"
+            "---\n"
+            "kind: Kustomization\n"
+            "spec: {sourceRef: {kind: GitRepository,\n"
+            "       name: flux-system}}"
+        ),
+    ),
+    Rule(
+        id="flux/depends-on-missing",
+        severity=Severity.ERROR,
+        summary="a Flux dependsOn that does not resolve",
+        details="a `dependsOn` entry names no Kustomization (for a Kustomization) or HelmRelease (for a HelmRelease) of the same cluster and namespace (the entry's, else the object's).",
+        passing=("spec: {dependsOn: [{name: bigbang}]}\n(a Kustomization `bigbang` exists)"),
+        failing=("spec: {dependsOn: [{name: big-bang}]}\n(no Kustomization `big-bang`)"),
+    ),
+    Rule(
+        id="flux/values-from-missing",
+        severity=Severity.ERROR,
+        summary="a HelmRelease valuesFrom object missing from the render",
+        details="a HelmRelease `valuesFrom` ConfigMap or Secret is not among the objects of its cluster (names compared as rendered, so generator hashes match when a nameReference configuration renames the reference too; a Secret an ExternalSecret makes counts), unless the entry is `optional: true`.",
+        passing=(
+            "valuesFrom:\n  - {kind: ConfigMap, name: common}\n  - {kind: Secret, name: x, optional: true}"
+        ),
+        failing="valuesFrom:\n  - {kind: ConfigMap, name: comon}",
+    ),
+)
 
 
 def _finding(

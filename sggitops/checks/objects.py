@@ -1,20 +1,6 @@
 """objects/* rules: the rendered objects of one overlay, taken together.
 
-Rules:
-
-`objects/duplicate-id` (error): the same `Kind/namespace/name` (and API group) appears more than once
-in one render; the cluster would keep only the last one applied, so one of them is silently lost.
-
-    PASS                                    FAIL
-    ---                                     ---
-    kind: ConfigMap                         kind: ConfigMap
-    metadata: {name: a, namespace: x}       metadata: {name: a, namespace: x}
-    ---                                     ---
-    kind: ConfigMap                         kind: ConfigMap
-    metadata: {name: b, namespace: x}       metadata: {name: a, namespace: x}
-
-This module also holds what the object checks share: `Locate`, the caller's map from an object to
-its file and line, and `where()`, which applies it.
+The rules, with PASS/FAIL examples, are declared in `RULES` below.
 """
 
 from __future__ import annotations
@@ -24,9 +10,36 @@ from typing import Any
 
 from sggitops.findings import Finding, Severity
 from sggitops.resource import ResourceId
+from sggitops.rules import Rule
 
 Locate = Callable[[ResourceId], tuple[str, int, int] | None]
 """Maps an object's id to (file, line, col) in the repo, or None when unknown."""
+
+
+RULES = (
+    Rule(
+        id="objects/duplicate-id",
+        severity=Severity.ERROR,
+        summary="the same resource twice in one render",
+        details="the same `Kind/namespace/name` (and API group) appears more than once in one render; the cluster would keep only the last one applied, so one of them is silently lost.",
+        passing=(
+            "---\n"
+            "kind: ConfigMap\n"
+            "metadata: {name: a, namespace: x}\n"
+            "---\n"
+            "kind: ConfigMap\n"
+            "metadata: {name: b, namespace: x}"
+        ),
+        failing=(
+            "---\n"
+            "kind: ConfigMap\n"
+            "metadata: {name: a, namespace: x}\n"
+            "---\n"
+            "kind: ConfigMap\n"
+            "metadata: {name: a, namespace: x}"
+        ),
+    ),
+)
 
 
 def where(locate: Locate | None, rid: ResourceId) -> tuple[str, int, int]:

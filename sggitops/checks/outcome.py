@@ -14,8 +14,18 @@ from sggitops.model import RepoModel
 from sggitops.model.substitute import UNRESOLVED
 from sggitops.repoconfig import RepoConfig
 from sggitops.resource import ResourceId
+from sggitops.rules import Rule
 
 _BUILD_OF = re.compile(r"^kustomize build of (\S+) failed")
+
+
+RULES = (
+    Rule(
+        id="validate/nothing-checked",
+        severity=Severity.WARNING,
+        summary="validate found nothing to check (no kustomization, Flux Kustomization or Application)",
+    ),
+)
 
 
 def remote_severity(finding: Finding, *, hermetic: bool) -> Finding:

@@ -8,28 +8,7 @@ every object rendered for that cluster, and with `--app-sources` also against ea
 own manifests. Repo rules (Rego v1 `deny`/`warn` in `policies/repo/`, plus sggitops' built-ins) run over
 `{objects, cluster, spec}`.
 
-`policy/violation` (error for Enforce/deny, warning for Audit/warn/dryrun): an object a policy rejects.
-
-    PASS                                    FAIL
-    securityContext: {privileged: false}    securityContext: {privileged: true}
-
-`policy/unsupported` (warning; error with --strict): a rule the engine cannot decide (podSecurity
-subrule, CEL live lookups such as `http.*`, apiCall context, external_data ...), or a policy object no
-engine claims (e.g. a Gatekeeper mutation). It is never counted as a pass.
-
-`policy/error` (error): a rule that failed to evaluate (fails closed).
-
-`policy/engine-failed` (error, once per policy and cluster): the engine crashed (regopy SIGSEGV), hung
-or used up the policy's time budget (`sggitops.policy.budget`); that policy is not evaluated further.
-
-`policy/malformed` (error): a policy object that cannot be read.
-
-`policy/expired-exception` (error): a policy exception past its `expires` date.
-
-    PASS: expires: "2099-01-01"             FAIL: expires: "2020-01-01"
-
-`policy/repo-deny` (error) and `policy/repo-warn` (warning): messages of repo rules, e.g. an Argo CD
-Application in the `default` project, or one without automated sync on a run cluster.
+The rules, with PASS/FAIL examples, are declared in `RULES` below.
 """
 
 from __future__ import annotations
@@ -48,6 +27,62 @@ from sggitops.policy import engines
 from sggitops.policy.budget import ENGINE_FAILED
 from sggitops.policy.results import Outcome, RuleResult
 from sggitops.resource import ResourceId
+from sggitops.rules import Rule
+
+RULES = (
+    Rule(
+        id="policy/violation",
+        severity=Severity.ERROR,
+        summary="an object the cluster's admission policies reject",
+        details="Severity: error for Enforce/deny, warning for Audit/warn/dryrun. An object a policy rejects.",
+        passing="securityContext: {privileged: false}",
+        failing="securityContext: {privileged: true}",
+    ),
+    Rule(
+        id="policy/unsupported",
+        severity=Severity.WARNING,
+        summary="a policy rule the engine cannot decide offline (never a pass)",
+        details="Severity: warning; error with --strict. A rule the engine cannot decide (podSecurity subrule, CEL live lookups such as `http.*`, apiCall context, external_data ...), or a policy object no engine claims (e.g. a Gatekeeper mutation). It is never counted as a pass.",
+    ),
+    Rule(
+        id="policy/error",
+        severity=Severity.ERROR,
+        summary="a policy rule that failed to evaluate (fails closed)",
+        details="a rule that failed to evaluate (fails closed).",
+    ),
+    Rule(
+        id="policy/engine-failed",
+        severity=Severity.ERROR,
+        summary="a policy engine crashed or hung on a policy: that policy is not evaluated",
+        details="Severity: error, once per policy and cluster. The engine crashed (regopy SIGSEGV), hung or used up the policy's time budget (`sggitops.policy.budget`); that policy is not evaluated further.",
+    ),
+    Rule(
+        id="policy/malformed",
+        severity=Severity.ERROR,
+        summary="a policy object that cannot be read",
+        details="a policy object that cannot be read.",
+    ),
+    Rule(
+        id="policy/expired-exception",
+        severity=Severity.ERROR,
+        summary="a policy exception past its expiry date",
+        details="a policy exception past its `expires` date.",
+        passing='expires: "2099-01-01"',
+        failing='expires: "2020-01-01"',
+    ),
+    Rule(
+        id="policy/repo-deny",
+        severity=Severity.ERROR,
+        summary="a repo rule (policies/repo or built-in) denies the repo",
+        details="`policy/repo-deny` (error) and `policy/repo-warn` (warning): messages of repo rules, e.g. an Argo CD Application in the `default` project, or one without automated sync on a run cluster.",
+    ),
+    Rule(
+        id="policy/repo-warn",
+        severity=Severity.WARNING,
+        summary="a repo rule (policies/repo or built-in) warns about the repo",
+        details="`policy/repo-deny` (error) and `policy/repo-warn` (warning): messages of repo rules, e.g. an Argo CD Application in the `default` project, or one without automated sync on a run cluster.",
+    ),
+)
 
 
 def _today(ctx: RepoContext) -> dt.date:

@@ -9,59 +9,7 @@ health-checks (or applies with `wait: true`, which makes Flux ignore `healthChec
 the dry-run of a custom resource whose CRD is in the same sync, or that carries
 `SkipDryRunOnMissingResource=true`. Every finding sits at the Kustomization / Application at fault.
 
-`reconcile/crd-not-ready` (error): a custom resource whose CRD is installed, but not before its
-Kustomization is dry-run (by a HelmRelease of the same Kustomization, a ConstraintTemplate next to
-its constraints, or a Kustomization it does not depend on).
-
-    PASS                                        FAIL
-    kind: Kustomization                         kind: Kustomization
-    metadata: {name: policies}                  metadata: {name: bigbang}
-    spec: {path: ./policies,                    spec: {path: ./overlay}   # Big Bang + ClusterPolicies
-           dependsOn: [{name: bigbang}]}
-    (bigbang health-checks HelmRelease kyverno)
-
-`reconcile/crd-unknown` (warning): a custom resource whose CRD nothing in the repo installs (no CRD,
-ConstraintTemplate, Big Bang package or known chart): the model cannot tell, it never passes silently.
-
-`reconcile/depends-on-cycle` (error): Kustomizations whose dependsOn form a cycle (none ever runs).
-A dependsOn to no Kustomization is `flux/depends-on-missing`.
-
-`reconcile/health-check-missing` (error; info when a Kustomization of the cluster applies a source
-the model cannot see): a health check on an object nothing creates.
-
-    PASS (Big Bang 3.31.0)                      FAIL (Big Bang 3.31.0)
-    healthChecks:                               healthChecks:
-      - {kind: HelmRelease, name: istiod,         - {kind: HelmRelease, name: istio,
-         namespace: bigbang}                         namespace: bigbang}   # a 2.x name
-
-`reconcile/sops-no-decryption` (error): a SOPS-encrypted document (top-level `sops:`) applied by a
-Kustomization without `decryption: {provider: sops, ...}`.
-
-    PASS                                        FAIL
-    spec: {path: ./secrets,                     spec: {path: ./secrets}
-           decryption: {provider: sops,         (./secrets holds a file with a `sops:` key)
-             secretRef: {name: sops-gpg}}}
-
-`reconcile/substitution-undefined` (error): with `postBuild`, a `${VAR}` (no default) defined in
-neither `substitute` nor a `substituteFrom` ConfigMap/Secret of the repo.
-
-`reconcile/secret-undocumented` (info: the Secret may be on the cluster, the repo cannot tell): a GitRepository `secretRef` naming a Secret that the repo
-neither holds nor tells an admin to create (`kubectl create secret ... NAME` in the bootstrap file's
-comments or a README next to it).
-
-`reconcile/app-crd-not-ready` (error): an Application syncs a custom resource whose CRD is neither in
-the same Application nor installed before it syncs, without `SkipDryRunOnMissingResource=true`.
-
-    PASS                                        FAIL
-    Application path: widgets/                  Application path: policies/
-      crd.yaml (widgets.example.com)              policy.yaml (kyverno.io ClusterPolicy;
-      widget.yaml (example.com/v1 Widget)         nothing installs Kyverno before this app)
-
-`reconcile/app-project-later` (error): an Application whose AppProject is created after it (a later
-sync wave of the same sync, or a Kustomization that runs after the one applying the Application).
-
-`reconcile/app-namespace-missing` (error; info when the app's source is another repo): a destination
-namespace no one creates, without `CreateNamespace=true`.
+The rules, with PASS/FAIL examples, are declared in `RULES` below.
 """
 
 from __future__ import annotations
@@ -69,11 +17,115 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sggitops.checks.context import RepoContext
-from sggitops.findings import Finding
+from sggitops.findings import Finding, Severity
 from sggitops.reconcile import argocd_rules, flux_rules
 from sggitops.reconcile.graph import build_graph
 from sggitops.reconcile.model import ClusterGraph
 from sggitops.reconcile.providers import Availability, collect
+from sggitops.rules import Rule
+
+RULES = (
+    Rule(
+        id="reconcile/crd-not-ready",
+        severity=Severity.ERROR,
+        summary="a custom resource whose CRD does not exist yet when Flux dry-runs its Kustomization",
+        details="a custom resource whose CRD is installed, but not before its Kustomization is dry-run (by a HelmRelease of the same Kustomization, a ConstraintTemplate next to its constraints, or a Kustomization it does not depend on).",
+        passing=(
+            "kind: Kustomization\n"
+            "metadata: {name: policies}\n"
+            "spec: {path: ./policies,\n"
+            "       dependsOn: [{name: bigbang}]}\n"
+            "(bigbang health-checks HelmRelease kyverno)"
+        ),
+        failing=(
+            "kind: Kustomization\n"
+            "metadata: {name: bigbang}\n"
+            "spec: {path: ./overlay}   # Big Bang + ClusterPolicies"
+        ),
+    ),
+    Rule(
+        id="reconcile/crd-unknown",
+        severity=Severity.WARNING,
+        summary="a custom resource whose CRD provider the model cannot determine (cannot tell)",
+        details="a custom resource whose CRD nothing in the repo installs (no CRD, ConstraintTemplate, Big Bang package or known chart): the model cannot tell, it never passes silently.",
+    ),
+    Rule(
+        id="reconcile/depends-on-cycle",
+        severity=Severity.ERROR,
+        summary="Flux Kustomizations whose dependsOn form a cycle",
+        details="Kustomizations whose dependsOn form a cycle (none ever runs). A dependsOn to no Kustomization is `flux/depends-on-missing`.",
+    ),
+    Rule(
+        id="reconcile/health-check-missing",
+        severity=Severity.ERROR,
+        summary="a Kustomization health check on an object nothing creates (never Ready)",
+        details="Severity: error; info when a Kustomization of the cluster applies a source the model cannot see. A health check on an object nothing creates.",
+        passing=(
+            "# Big Bang 3.31.0\n"
+            "healthChecks:\n"
+            "  - {kind: HelmRelease, name: istiod,\n"
+            "     namespace: bigbang}"
+        ),
+        failing=(
+            "# Big Bang 3.31.0\n"
+            "healthChecks:\n"
+            "  - {kind: HelmRelease, name: istio,\n"
+            "     namespace: bigbang}   # a 2.x name"
+        ),
+    ),
+    Rule(
+        id="reconcile/sops-no-decryption",
+        severity=Severity.ERROR,
+        summary="a SOPS-encrypted file applied by a Kustomization without decryption",
+        details="a SOPS-encrypted document (top-level `sops:`) applied by a Kustomization without `decryption: {provider: sops, ...}`.",
+        passing=(
+            "spec: {path: ./secrets,\n"
+            "       decryption: {provider: sops,\n"
+            "         secretRef: {name: sops-gpg}}}"
+        ),
+        failing=("spec: {path: ./secrets}\n(./secrets holds a file with a `sops:` key)"),
+    ),
+    Rule(
+        id="reconcile/substitution-undefined",
+        severity=Severity.ERROR,
+        summary="a postBuild variable used but defined in no substitution source",
+        details="with `postBuild`, a `${VAR}` (no default) defined in neither `substitute` nor a `substituteFrom` ConfigMap/Secret of the repo.",
+    ),
+    Rule(
+        id="reconcile/secret-undocumented",
+        severity=Severity.INFO,
+        summary="a GitRepository secretRef naming a Secret nothing creates or documents",
+        details="Severity: info: the Secret may be on the cluster, the repo cannot tell. A GitRepository `secretRef` naming a Secret that the repo neither holds nor tells an admin to create (`kubectl create secret ... NAME` in the bootstrap file's comments or a README next to it).",
+    ),
+    Rule(
+        id="reconcile/app-crd-not-ready",
+        severity=Severity.ERROR,
+        summary="an Application custom resource whose CRD is not installed before it syncs",
+        details="an Application syncs a custom resource whose CRD is neither in the same Application nor installed before it syncs, without `SkipDryRunOnMissingResource=true`.",
+        passing=(
+            "Application path: widgets/\n"
+            "  crd.yaml (widgets.example.com)\n"
+            "  widget.yaml (example.com/v1 Widget)"
+        ),
+        failing=(
+            "Application path: policies/\n"
+            "  policy.yaml (kyverno.io ClusterPolicy;\n"
+            "  nothing installs Kyverno before this app)"
+        ),
+    ),
+    Rule(
+        id="reconcile/app-project-later",
+        severity=Severity.ERROR,
+        summary="an Application whose AppProject is created after it",
+        details="an Application whose AppProject is created after it (a later sync wave of the same sync, or a Kustomization that runs after the one applying the Application).",
+    ),
+    Rule(
+        id="reconcile/app-namespace-missing",
+        severity=Severity.ERROR,
+        summary="an Application destination namespace no one creates, without CreateNamespace",
+        details="Severity: error; info when the app's source is another repo. A destination namespace no one creates, without `CreateNamespace=true`.",
+    ),
+)
 
 
 def check(ctx: RepoContext) -> Iterator[Finding]:

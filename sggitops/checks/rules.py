@@ -1,84 +1,122 @@
-"""The rule reference: every stable rule id with a one-line description (module docstrings hold the
-PASS/FAIL examples). Reports use it for SARIF rule metadata and junit/codequality descriptions."""
+"""The rule registry, built from the `RULES` declarations of the modules that emit findings (each
+module declares its rules next to its code: id, severity, summary, PASS/FAIL examples; see
+`sggitops.rules.Rule`). Reports use it for SARIF rule metadata and junit/codequality descriptions;
+the README's rule table is generated from it:
+
+    python -m sggitops.checks.rules --write-readme
+"""
 
 from __future__ import annotations
 
-RULES: dict[str, str] = {
-    "spec/yaml": "platform.yaml is not valid YAML",
-    "spec/schema": "platform.yaml does not match schemas/platform.schema.json",
-    "spec/unknown-key": "a key platform.yaml does not know (typos are errors)",
-    "spec/reference": "a cross reference (project, cluster, environment, keycloakCluster, policy) that does not resolve",
-    "spec/duplicate": "a name or domain defined twice",
-    "spec/name": "a name that is not a DNS-1123 label",
-    "spec/version": "a Big Bang or Kubernetes version that is malformed or unknown",
-    "spec/choice": "a choice the pinned Big Bang version cannot serve",
-    "spec/package": "an unknown logical package toggle",
-    "build/failed": "kustomize build failed",
-    "build/timeout": "kustomize build took longer than the timeout",
-    "build/remote-base": "a remote base or resource: not hermetic, fails air-gapped",
-    "build/load-restrictor": "a file outside the kustomization root (refused by the default load restrictor)",
-    "build/helm-chart": "helmCharts need --enable-helm, which Argo CD does not use by default",
-    "schema/invalid": "an object that breaks the schema of its kind",
-    "schema/unknown-kind": "no schema known for the object's apiVersion and kind",
-    "schema/version-fallback": "no bundled schemas for the cluster's Kubernetes version; the nearest is used",
-    "api/removed": "an apiVersion removed in the cluster's Kubernetes version",
-    "api/deprecated": "an apiVersion deprecated in the cluster's Kubernetes version",
-    "objects/duplicate-id": "the same resource twice in one render",
-    "bigbang/values-schema": "merged Big Bang values invalid for the pinned chart's values.schema.json",
-    "bigbang/stale-key": "a Big Bang values key that the pinned version removed or renamed",
-    "bigbang/values-unreadable": "a valuesFrom layer that is not a YAML mapping",
-    "bigbang/chart-unavailable": "the pinned chart's schema could not be read (no source, no cache)",
-    "bigbang/version-skew": "environments or clusters on Big Bang versions out of rollout order",
-    "argocd/path-missing": "an Application path that does not exist in this repo",
-    "argocd/path-unbuildable": "an Application path that does not build",
-    "argocd/app-cycle": "an app-of-apps cycle",
-    "argocd/project-missing": "an Application whose AppProject is not defined",
-    "argocd/default-project": "an Application in the default AppProject",
-    "argocd/source-not-permitted": "an Application source repo not allowed by its AppProject",
-    "argocd/destination-not-permitted": "an Application destination not allowed by its AppProject",
-    "argocd/duplicate-app": "two Applications with the same name",
-    "argocd/source-and-sources": "an Application with both or neither of source and sources",
-    "argocd/destination-name-and-server": "an Application destination with both or neither of name and server",
-    "argocd/unpinned-revision": "a prod Application that does not pin a tag or commit",
-    "flux/path-missing": "a Flux Kustomization path that does not exist or build",
-    "flux/source-missing": "a Flux sourceRef that does not resolve",
-    "flux/depends-on-missing": "a Flux dependsOn that does not resolve",
-    "flux/values-from-missing": "a HelmRelease valuesFrom object missing from the render",
-    "policy/violation": "an object the cluster's admission policies reject",
-    "policy/unsupported": "a policy rule the engine cannot decide offline (never a pass)",
-    "policy/error": "a policy rule that failed to evaluate (fails closed)",
-    "policy/malformed": "a policy object that cannot be read",
-    "policy/expired-exception": "a policy exception past its expiry date",
-    "policy/repo-deny": "a repo rule (policies/repo or built-in) denies the repo",
-    "policy/repo-warn": "a repo rule (policies/repo or built-in) warns about the repo",
-    "policy/app-source": "a child Application's source could not be fetched or rendered",
-    "drift/edited": "a generated file edited by hand",
-    "drift/missing": "a generated file that is missing",
-    "drift/orphaned": "a generated file the spec no longer produces",
-    "drift/stale": "a generated file as last written, but platform.yaml changed since (run sggitops generate)",
-    "drift/lock": "the lock file .sggitops/lock.yaml is corrupt",
-    "secrets/plaintext": "a plaintext credential: an unencrypted Secret, or a credential value anywhere else",
-    "build/unsafe-path": "a FIFO, device, socket or symlink leaving the repo: never read, never built",
-    "build/too-large": "a repo file over the per-file size cap: never read, never built",
-    "build/yaml-bomb": "a YAML document over the alias-expansion or nesting cap: never built",
-    "build/memory-limit": "a build stopped at its memory limit",
-    "build/output-limit": "a build stopped at its output size cap",
-    "policy/engine-failed": "a policy engine crashed or hung on a policy: that policy is not evaluated",
-    "bigbang/render": "Big Bang's chart at the cluster's tag refuses its values at template time, or cannot be rendered",
-    "reconcile/crd-not-ready": "a custom resource whose CRD does not exist yet when Flux dry-runs its Kustomization",
-    "reconcile/crd-unknown": "a custom resource whose CRD provider the model cannot determine (cannot tell)",
-    "reconcile/depends-on-cycle": "Flux Kustomizations whose dependsOn form a cycle",
-    "reconcile/health-check-missing": "a Kustomization health check on an object nothing creates (never Ready)",
-    "reconcile/sops-no-decryption": "a SOPS-encrypted file applied by a Kustomization without decryption",
-    "reconcile/substitution-undefined": "a postBuild variable used but defined in no substitution source",
-    "reconcile/secret-undocumented": "a GitRepository secretRef naming a Secret nothing creates or documents",
-    "reconcile/app-crd-not-ready": "an Application custom resource whose CRD is not installed before it syncs",
-    "reconcile/app-project-later": "an Application whose AppProject is created after it",
-    "reconcile/app-namespace-missing": "an Application destination namespace no one creates, without CreateNamespace",
-    "argocd/appset-unexpanded": "an ApplicationSet generator that cannot be expanded offline (its Applications are not checked)",
-    "validate/nothing-checked": "validate found nothing to check (no kustomization, Flux Kustomization or Application)",
-}
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import ModuleType
+
+from sggitops import fsguard, suppress, yamlio
+from sggitops.checks import (
+    apis,
+    appsources,
+    argocd,
+    bigbang,
+    bigbang_render,
+    drift,
+    flux,
+    objects,
+    outcome,
+    policy,
+    reconcile,
+    schema,
+    secrets,
+)
+from sggitops.policy import gator_suite, kyverno_suite
+from sggitops.render import graph, kustomize
+from sggitops.rules import Rule
+from sggitops.schema import registry
+from sggitops.spec import checks as spec_checks
+from sggitops.spec import load as spec_load
+from sggitops.spec import schema as spec_schema
+
+MODULES: tuple[ModuleType, ...] = (
+    spec_load,
+    spec_schema,
+    spec_checks,
+    yamlio,
+    kustomize,
+    graph,
+    fsguard,
+    schema,
+    registry,
+    apis,
+    objects,
+    bigbang,
+    bigbang_render,
+    argocd,
+    flux,
+    policy,
+    appsources,
+    gator_suite,
+    kyverno_suite,
+    drift,
+    secrets,
+    reconcile,
+    outcome,
+    suppress,
+)
+
+README_BEGIN = "<!-- rules:begin (generated by `python -m sggitops.checks.rules --write-readme`) -->"
+README_END = "<!-- rules:end -->"
+
+
+def build_registry(modules: Iterable[ModuleType]) -> dict[str, Rule]:
+    """Every declared rule by id; a rule declared twice is a programming error."""
+    out: dict[str, Rule] = {}
+    for module in modules:
+        for rule in getattr(module, "RULES", ()):
+            if rule.id in out:
+                raise ValueError(f"rule {rule.id} declared twice ({module.__name__})")
+            out[rule.id] = rule
+    return out
+
+
+REGISTRY: dict[str, Rule] = build_registry(MODULES)
 
 
 def rule_docs() -> dict[str, str]:
-    return dict(RULES)
+    """Rule id -> one-line summary (report descriptions)."""
+    return {rule_id: rule.summary for rule_id, rule in REGISTRY.items()}
+
+
+def readme_table() -> str:
+    """The README's rule reference: one row per rule, in declaration order."""
+    rows = ["| rule | severity | what it reports |", "|---|---|---|"]
+    pipe = "\\|"
+    rows += [f"| `{r.id}` | {r.severity.value} | {r.summary.replace('|', pipe)} |" for r in REGISTRY.values()]
+    return "\n".join(rows)
+
+
+def with_table(readme: str) -> str:
+    """`readme` with the text between the markers replaced by the current table."""
+    head, sep, rest = readme.partition(README_BEGIN)
+    _, sep2, tail = rest.partition(README_END)
+    if not sep or not sep2:
+        raise ValueError(f"README.md lacks the markers {README_BEGIN} ... {README_END}")
+    return f"{head}{README_BEGIN}\n{readme_table()}\n{README_END}{tail}"
+
+
+def main(argv: Sequence[str]) -> int:
+    """`--write-readme [README.md]` rewrites the table in place; `--check-readme` only compares."""
+    if not argv or argv[0] not in {"--write-readme", "--check-readme"}:
+        sys.stderr.write("usage: python -m sggitops.checks.rules --write-readme|--check-readme [README.md]\n")
+        return 2
+    path = Path(argv[1] if len(argv) > 1 else "README.md")
+    text = path.read_text("utf-8")
+    new = with_table(text)
+    if argv[0] == "--write-readme":
+        path.write_text(new, "utf-8")
+        return 0
+    return 0 if new == text else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

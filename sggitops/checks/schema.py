@@ -3,32 +3,7 @@
 Schemas come from a `SchemaRegistry` (Kubernetes built-ins of the cluster's version, the project's
 schemas, CRDs in the repo, `--schema-dir` catalogs). Unknown fields are errors.
 
-Rules:
-
-`schema/invalid` (error): the object breaks its schema. The message names the JSON path and the
-problem, e.g. `spec.replicas: expected integer or null, got string`, or
-`spec.replicaz: unknown field 'replicaz' (did you mean 'replicas'?)`.
-
-    PASS                                    FAIL
-    apiVersion: apps/v1                     apiVersion: apps/v1
-    kind: Deployment                        kind: Deployment
-    metadata: {name: web}                   metadata: {name: web}
-    spec:                                   spec:
-      replicas: 2                             replicaz: 2
-      selector: {matchLabels: {app: web}}     selector: {matchLabels: {app: web}}
-      template: ...                           template: ...
-
-`schema/unknown-kind` (warning; error with `strict`): no source has a schema for the object's
-apiVersion and kind, so it cannot be checked.
-
-    PASS                                    FAIL
-    apiVersion: v1                          apiVersion: example.com/v1
-    kind: ConfigMap                         kind: Widget
-
-`schema/version-fallback` (info): kubernetes-validate bundles no schemas for the cluster's
-Kubernetes version; the nearest lower one (or the lowest) is used instead. Reported once per call.
-
-    PASS: kubernetesVersion "1.34"          FAIL: kubernetesVersion "1.99"
+The rules, with PASS/FAIL examples, are declared in `RULES` below.
 """
 
 from __future__ import annotations
@@ -40,11 +15,56 @@ from sggitops import yamlio
 from sggitops.checks.objects import Locate, where
 from sggitops.findings import Finding, Severity
 from sggitops.resource import ResourceId
+from sggitops.rules import Rule
 from sggitops.schema.apis import ApiState, api_state
 from sggitops.schema.registry import SchemaRegistry
 
 NodeOf = Callable[[str, int, int], Any]
 """(file, line, col) of a source document -> its round-trip node (for per-field lines), or None."""
+
+
+RULES = (
+    Rule(
+        id="schema/invalid",
+        severity=Severity.ERROR,
+        summary="an object that breaks the schema of its kind",
+        details="the object breaks its schema. The message names the JSON path and the problem, e.g. `spec.replicas: expected integer or null, got string`, or `spec.replicaz: unknown field 'replicaz' (did you mean 'replicas'?)`.",
+        passing=(
+            "apiVersion: apps/v1\n"
+            "kind: Deployment\n"
+            "metadata: {name: web}\n"
+            "spec:\n"
+            "  replicas: 2\n"
+            "  selector: {matchLabels: {app: web}}\n"
+            "  template: ..."
+        ),
+        failing=(
+            "apiVersion: apps/v1\n"
+            "kind: Deployment\n"
+            "metadata: {name: web}\n"
+            "spec:\n"
+            "  replicaz: 2\n"
+            "  selector: {matchLabels: {app: web}}\n"
+            "  template: ..."
+        ),
+    ),
+    Rule(
+        id="schema/unknown-kind",
+        severity=Severity.WARNING,
+        summary="no schema known for the object's apiVersion and kind",
+        details="Severity: warning; error with `strict`. No source has a schema for the object's apiVersion and kind, so it cannot be checked.",
+        passing=("apiVersion: v1\nkind: ConfigMap"),
+        failing=("apiVersion: example.com/v1\nkind: Widget"),
+    ),
+    Rule(
+        id="schema/version-fallback",
+        severity=Severity.INFO,
+        summary="no bundled schemas for the cluster's Kubernetes version; the nearest is used",
+        details="kubernetes-validate bundles no schemas for the cluster's Kubernetes version; the nearest lower one (or the lowest) is used instead. Reported once per call.",
+        passing='kubernetesVersion: "1.34"',
+        failing='kubernetesVersion: "1.99"',
+    ),
+)
 
 
 def check_objects(

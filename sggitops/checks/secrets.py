@@ -1,35 +1,6 @@
 """secrets/* rules: no Secret value is committed in plaintext.
 
-Rules:
-
-`secrets/plaintext` (error): a `v1 Secret` with `data` or `stringData` values that are not
-SOPS-encrypted, found in a render or in any YAML file of the repo (outside `.git` and tool caches);
-or a kustomize `secretGenerator` entry with `literals`, `files` or `envs` whose content is not
-SOPS-encrypted (reported at the generator entry). A document with a top-level `sops:` key is
-encrypted; so is a value written `ENC[AES256_GCM,...]`. A Secret with no data, empty values or Helm
-template expressions (`{{ ... }}`) is fine. Messages name the keys, never the values.
-
-    PASS                                    FAIL
-    kind: Secret                            kind: Secret
-    metadata: {name: db}                    metadata: {name: db}
-    stringData:                             stringData:
-      password: ENC[AES256_GCM,data:...]      password: hunter2
-    sops: {version: 3.9.0, ...}
-
-    PASS                                    FAIL
-    secretGenerator:                        secretGenerator:
-      - name: db                              - name: db
-        files: [password.enc]  # sops -e         literals: [password=hunter2]
-
-Also reported (see credentials.py): credential values outside Secrets (platform.yaml values blocks,
-ConfigMaps, HelmRelease inline values, env vars such as `DB_PASSWORD`), Secrets inside `kind: List`
-items and `last-applied-configuration` annotations, in any YAML or JSON file. A Secret with a `sops:`
-block is checked value by value: each `data`/`stringData` value must be in SOPS's format
-(`ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]`) unless the block's `unencrypted_suffix` /
-`unencrypted_regex` / `encrypted_regex` / `encrypted_suffix` leave that key in clear; `ENC[plaintext]`
-is plaintext. Not secrets: references (`op://...`, `vault:...`, `ref+...`, values made only of
-`${VAR}` / `{{ ... }}`), public keys and certificates (`-----BEGIN PUBLIC KEY-----`, `ssh-rsa AAAA...`,
-also base64-encoded in `data`).
+The rules, with PASS/FAIL examples, are declared in `RULES` below.
 """
 
 from __future__ import annotations
@@ -48,10 +19,29 @@ from sggitops.checks.walk import Placed, Sources, mapping, shared_sources, text
 from sggitops.findings import Finding, Severity
 from sggitops.redact import is_plaintext, is_sops_value
 from sggitops.resource import ResourceId
+from sggitops.rules import Rule
 
 RULE = "secrets/plaintext"
 HINT = "encrypt it with SOPS (`sops --encrypt --in-place FILE`), or deliver it with an ExternalSecret"
 SOPS_MARK = "ENC[AES256_GCM,"
+
+
+RULES = (
+    Rule(
+        id="secrets/plaintext",
+        severity=Severity.ERROR,
+        summary="a plaintext credential: an unencrypted Secret, or a credential value anywhere else",
+        details="a `v1 Secret` with `data` or `stringData` values that are not SOPS-encrypted, found in a render or in any YAML file of the repo (outside `.git` and tool caches); or a kustomize `secretGenerator` entry with `literals`, `files` or `envs` whose content is not SOPS-encrypted (reported at the generator entry). A document with a top-level `sops:` key is encrypted; so is a value written `ENC[AES256_GCM,...]`. A Secret with no data, empty values or Helm template expressions (`{{ ... }}`) is fine. Messages name the keys, never the values.",
+        passing=(
+            "kind: Secret\n"
+            "metadata: {name: db}\n"
+            "stringData:\n"
+            "  password: ENC[AES256_GCM,data:...]\n"
+            "sops: {version: 3.9.0, ...}"
+        ),
+        failing=("kind: Secret\nmetadata: {name: db}\nstringData:\n  password: hunter2"),
+    ),
+)
 
 
 def check(ctx: RepoContext) -> Iterator[Finding]:

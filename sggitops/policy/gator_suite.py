@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sggitops.errors import InputError, Location
+from sggitops.findings import Severity
 from sggitops.policy.cel import CelError, CelUnsupported
 from sggitops.policy.goregex import GoRegexError, compile_go
 from sggitops.policy.rego.errors import RegoError, RegoUnsupported
@@ -30,9 +31,20 @@ from sggitops.policy.rego.gatekeeper import (
 from sggitops.policy.rego.match import namespace_index
 from sggitops.policy.results import Outcome, SuiteCase
 from sggitops.resource import ResourceId
+from sggitops.rules import Rule
 from sggitops.yamlio import load_all, to_plain
 
 SUITE_API_VERSION = "test.gatekeeper.sh/v1alpha1"
+
+
+RULES = (
+    Rule(
+        id="policy/suite",
+        severity=Severity.ERROR,
+        summary="a Gatekeeper (gator) test suite that cannot be read or run",
+        pinned_by="tests/unit/test_rule_pins.py::test_an_unreadable_gator_suite_is_policy_suite",
+    ),
+)
 
 
 class CaseError(Exception):

@@ -21,16 +21,28 @@ from pathlib import Path
 from typing import Any
 
 from sggitops.errors import InputError, Location
+from sggitops.findings import Severity
 from sggitops.policy import engines, mpol, vpol
 from sggitops.policy.kyverno import KyvernoPolicy, KyvernoPolicyError, PolicyException, evaluate_many
 from sggitops.policy.kyverno.match import MatchInput
 from sggitops.policy.kyverno.mutation import apply_mutations
 from sggitops.policy.kyverno_suite_mutate import find_resource, mutating_policy_actual, other_rule_actual
 from sggitops.policy.results import Outcome, RuleResult, SuiteCase
+from sggitops.rules import Rule
 from sggitops.yamlio import load_all, to_plain
 
 TEST_FILE_NAMES = ("kyverno-test.yaml", "kyverno-test.yml")
 NO_MATCH = "no-match"
+
+
+RULES = (
+    Rule(
+        id="policy/test-file",
+        severity=Severity.ERROR,
+        summary="a Kyverno test file that cannot be read or run",
+        pinned_by="tests/unit/test_rule_pins.py::test_a_kyverno_test_without_results_is_policy_test_file",
+    ),
+)
 
 
 def run_kyverno_suites(directory: Path) -> list[SuiteCase]:

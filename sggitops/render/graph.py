@@ -21,8 +21,28 @@ from sggitops.render.ignore import ignored
 from sggitops.render.kustomization import KUSTOMIZATION_FILES, Kustomization, Ref, RefKind, find_file, parse
 from sggitops.render.sources import SourceIndex, build_index
 from sggitops.resource import ResourceId
+from sggitops.rules import Rule
 
 SKIP_DIRS = frozenset({"node_modules", "__pycache__"})
+
+
+RULES = (
+    Rule(
+        id="build/remote-base",
+        severity=Severity.ERROR,
+        summary="a remote base or resource: not hermetic, fails air-gapped",
+    ),
+    Rule(
+        id="build/load-restrictor",
+        severity=Severity.ERROR,
+        summary="a file outside the kustomization root (refused by the default load restrictor)",
+    ),
+    Rule(
+        id="build/helm-chart",
+        severity=Severity.WARNING,
+        summary="helmCharts need --enable-helm, which Argo CD does not use by default",
+    ),
+)
 
 
 class RepoGraph:

@@ -27,9 +27,37 @@ from sggitops.render.command import CommandLimit, CommandTimeout, Kustomize, fin
 from sggitops.render.failure import explain
 from sggitops.render.graph import RepoGraph, scan_repo
 from sggitops.render.guard import refused_build
+from sggitops.rules import Rule
 
 DEFAULT_TIMEOUT = 120.0
 Progress = Callable[[int, int], None]
+
+
+RULES = (
+    Rule(
+        id="build/failed",
+        severity=Severity.ERROR,
+        summary="kustomize build failed",
+    ),
+    Rule(
+        id="build/timeout",
+        severity=Severity.ERROR,
+        summary="kustomize build took longer than the timeout",
+        pinned_by="tests/integration/test_render.py::test_timeout_is_a_finding",
+    ),
+    Rule(
+        id="build/memory-limit",
+        severity=Severity.ERROR,
+        summary="a build stopped at its memory limit",
+        pinned_by="tests/hostile/test_engines.py::test_kustomize_past_a_limit_is_a_build_finding",
+    ),
+    Rule(
+        id="build/output-limit",
+        severity=Severity.ERROR,
+        summary="a build stopped at its output size cap",
+        pinned_by="tests/hostile/test_engines.py::test_kustomize_past_a_limit_is_a_build_finding",
+    ),
+)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,38 @@ from typing import Any
 
 from sggitops import yamlio
 from sggitops.errors import Location, SpecError
+from sggitops.findings import Severity
+from sggitops.rules import Rule
 from sggitops.spec.model import Platform
 from sggitops.spec.resolve import cluster_version
+
+RULES = (
+    Rule(
+        id="spec/reference",
+        severity=Severity.ERROR,
+        summary="a cross reference (project, cluster, environment, keycloakCluster, policy) that does not resolve",
+    ),
+    Rule(
+        id="spec/duplicate",
+        severity=Severity.ERROR,
+        summary="a name or domain defined twice",
+    ),
+    Rule(
+        id="spec/version",
+        severity=Severity.ERROR,
+        summary="a Big Bang or Kubernetes version that is malformed or unknown",
+    ),
+    Rule(
+        id="spec/choice",
+        severity=Severity.ERROR,
+        summary="a choice the pinned Big Bang version cannot serve",
+    ),
+    Rule(
+        id="spec/package",
+        severity=Severity.ERROR,
+        summary="an unknown logical package toggle",
+    ),
+)
 
 
 def _at(doc: Any, path: list[Any], name: str) -> Location:

@@ -14,6 +14,8 @@ from typing import Any
 
 from sggitops import fsguard, yamlio
 from sggitops.errors import Location, SpecError
+from sggitops.findings import Severity
+from sggitops.rules import Rule
 from sggitops.spec import checks
 from sggitops.spec.model import (
     App,
@@ -39,6 +41,42 @@ SPEC_FILE = "platform.yaml"
 
 MAX_SPEC_BYTES = 4 * 1024 * 1024
 """A platform.yaml larger than this is refused before parsing (a fleet of hundreds of clusters is ~200 KiB)."""
+
+
+RULES = (
+    Rule(
+        id="spec/missing",
+        severity=Severity.ERROR,
+        summary="the spec file (platform.yaml) does not exist",
+        pinned_by="tests/cli/test_spec_errors.py::test_missing_spec_points_at_init",
+    ),
+    Rule(
+        id="spec/read",
+        severity=Severity.ERROR,
+        summary="the spec file cannot be read",
+    ),
+    Rule(
+        id="spec/too-large",
+        severity=Severity.ERROR,
+        summary="the spec file is over the size cap",
+        pinned_by="tests/cli/test_spec_errors.py::test_huge_spec_is_refused_before_parsing",
+    ),
+    Rule(
+        id="spec/encoding",
+        severity=Severity.ERROR,
+        summary="the spec file is not UTF-8",
+    ),
+    Rule(
+        id="spec/empty",
+        severity=Severity.ERROR,
+        summary="the spec file is empty",
+    ),
+    Rule(
+        id="spec/yaml",
+        severity=Severity.ERROR,
+        summary="platform.yaml is not valid YAML",
+    ),
+)
 
 
 def load_spec(path: Path, *, display: str | None = None) -> Platform:

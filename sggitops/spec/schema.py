@@ -14,6 +14,26 @@ from jsonschema.exceptions import ValidationError
 
 from sggitops import yamlio
 from sggitops.errors import Location, SpecError
+from sggitops.findings import Severity
+from sggitops.rules import Rule
+
+RULES = (
+    Rule(
+        id="spec/schema",
+        severity=Severity.ERROR,
+        summary="platform.yaml does not match schemas/platform.schema.json",
+    ),
+    Rule(
+        id="spec/unknown-key",
+        severity=Severity.ERROR,
+        summary="a key platform.yaml does not know (typos are errors)",
+    ),
+    Rule(
+        id="spec/name",
+        severity=Severity.ERROR,
+        summary="a name that is not a DNS-1123 label",
+    ),
+)
 
 
 @cache
