@@ -39,8 +39,8 @@ RULES = (
     ),
     Rule(
         id="build/helm-chart",
-        severity=Severity.WARNING,
-        summary="helmCharts need --enable-helm, which Argo CD does not use by default",
+        severity=Severity.ERROR,
+        summary="helmCharts need --enable-helm, which Argo CD does not pass by default and Flux does not offer",
     ),
 )
 
