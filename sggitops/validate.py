@@ -22,6 +22,7 @@ from typing import Any
 from sggitops import fsguard, yamlio
 from sggitops.checks.context import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
 from sggitops.checks.outcome import flux_variables, merge_clusters, nothing_checked, remote_severity, reported
+from sggitops.checks.settings import RunMemo, RunSettings
 from sggitops.checks.walk import flux_entry_files, mapping, seq
 from sggitops.errors import InputError, UsageError
 from sggitops.findings import Finding, Severity
@@ -216,28 +217,25 @@ class Validator:
             platform=platform,
             repo_urls=urls,
             strict=self.options.strict,
-            options={
-                "bigbang_repo": self.options.bigbang_repo,
-                "helm": self.options.helm,
-                "jobs": self.options.jobs,
-                "timeout": self.options.timeout,
-                "cache_dir": self.options.cache_dir or self.root / ".sggitops-cache",
-                "findings_cache": (self.options.cache_dir or self.root / ".sggitops-cache")
+            settings=RunSettings(
+                bigbang_repo=self.options.bigbang_repo,
+                helm=self.options.helm,
+                jobs=self.options.jobs,
+                timeout=self.options.timeout,
+                cache_dir=self.options.cache_dir or self.root / ".sggitops-cache",
+                findings_cache=(self.options.cache_dir or self.root / ".sggitops-cache")
                 if self.options.use_cache
                 else None,
-                "app_sources": self.options.app_sources,
-                "renderer": renderer,
-                "schema_dirs": self.options.schema_dirs,
-                "repo_level": self.options.shard is None or self.options.shard[0] == 1,
-                "plain_locations": self.plain_locations,
-                "entry_files": self.entry_files,
-                "partial": self.options.shard is not None or bool(self.options.changed_since),
-                "clusters": sorted({t.cluster for t in targets.values()}),
-                "identity": ident,
-                "declared_sources": config.sources,
-                "variables": config.variables,
-                "config": config,
-            },
+                app_sources=self.options.app_sources,
+                schema_dirs=self.options.schema_dirs,
+                repo_level=self.options.shard is None or self.options.shard[0] == 1,
+                partial=self.options.shard is not None or bool(self.options.changed_since),
+                identity=ident,
+                config=config,
+            ),
+            memo=RunMemo(
+                renderer=renderer, plain_locations=self.plain_locations, entry_files=self.entry_files
+            ),
         )
         model = repo_model(ctx)
         self._adopt(ctx, model, platform, config)
@@ -287,7 +285,6 @@ class Validator:
             label = ",".join(names)
             targets[root] = Target(root, label, version)
         ctx.targets = targets
-        ctx.options["clusters"] = sorted({t.cluster for t in targets.values()})
 
     def _select_roots(self, graph: RepoGraph, platform: Platform | None) -> list[str]:
         leaves = list(graph.leaves)
@@ -373,10 +370,10 @@ class Validator:
     def _findings(self, ctx: RepoContext, graph: RepoGraph) -> Iterator[Finding]:
         from sggitops.checks import families
 
-        repo_level = bool(ctx.options["repo_level"])
+        repo_level = ctx.settings.repo_level
         static = {(f.file, f.line) for f in graph.findings if f.severity is Severity.ERROR}
         static |= {(file, 0) for file, _line in static}  # an unlocated build failure in that same file
-        hermetic = getattr(ctx.options.get("config"), "hermetic", False)
+        hermetic = ctx.settings.config.hermetic
         if repo_level:
             yield from (remote_severity(f, hermetic=hermetic) for f in graph.findings)
         for root, render in ctx.renders.items():

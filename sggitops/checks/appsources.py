@@ -81,7 +81,7 @@ def app_source_objects(
     """(placed objects, findings) for the external sources of the cluster's Applications."""
     from sggitops.render import Renderer
 
-    cache = Path(ctx.options.get("cache_dir") or ctx.repo / ".sggitops-cache")
+    cache = ctx.settings.cache_dir_of(ctx.repo)
     placed: list[tuple[str, dict[str, Any]]] = []
     findings: list[Finding] = []
     for app in objects:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sggitops.checks.settings import RunMemo, RunSettings
 from sggitops.render.graph import RepoGraph
 from sggitops.render.kustomize import Render
 from sggitops.resource import ResourceId
@@ -40,7 +41,8 @@ class RepoContext:
     platform: Platform | None = None
     repo_urls: tuple[str, ...] = ()  # URLs by which Argo CD / Flux refer to this repo (normalized)
     strict: bool = False
-    options: dict[str, Any] = field(default_factory=dict)
+    settings: RunSettings = field(default_factory=RunSettings)
+    memo: RunMemo = field(default_factory=RunMemo)
 
     def objects(self, root: str) -> tuple[dict[str, Any], ...]:
         render = self.renders.get(root)
@@ -48,10 +50,9 @@ class RepoContext:
 
     def locate(self, rid: ResourceId, root: str | None = None) -> tuple[str, int, int]:
         """(file, line, col) of the source of a rendered object; the root's kustomization.yaml if unknown."""
-        plain = self.options.get("plain_locations")
-        if root is not None and isinstance(plain, dict) and (root, rid) in plain:
-            found: tuple[str, int, int] = plain[(root, rid)]
-            return found
+        plain = self.memo.plain_locations
+        if root is not None and (root, rid) in plain:
+            return plain[(root, rid)]
         where = self.graph.locate(rid, root)
         if where is not None:
             return where

@@ -159,7 +159,7 @@ class RepoPaths:
     """Repo paths named by Applications and Flux Kustomizations: resolved, rendered, loaded (cached).
 
     A directory with a kustomization file is built (the context's render, else the renderer, whose
-    cache makes a repeat cheap; `ctx.options["renderer"]` may hold one to share); a directory with a
+    cache makes a repeat cheap; `ctx.memo.renderer` may hold one to share); a directory with a
     `Chart.yaml` is a Helm chart (not rendered here); any other directory is plain manifests.
     """
 
@@ -191,10 +191,8 @@ class RepoPaths:
         if render is not None:
             return render
         if self._renderer is None:
-            shared = self.ctx.options.get("renderer")
-            self._renderer = (
-                shared if isinstance(shared, Renderer) else Renderer(self.ctx.repo, graph=self.ctx.graph)
-            )
+            shared = self.ctx.memo.renderer
+            self._renderer = shared if shared is not None else Renderer(self.ctx.repo, graph=self.ctx.graph)
         return self._renderer.render(key)
 
     def state(self, key: str, *, recurse: bool) -> PathState:
@@ -347,29 +345,29 @@ def _is_entry(doc: Mapping[str, Any]) -> bool:
 
 def bootstrap_files(ctx: RepoContext) -> list[str]:
     """The Flux entry files of this run (found once per run, then scoped to the chosen clusters)."""
-    found = ctx.options.get("entry_files")
-    if not isinstance(found, list):
+    found = ctx.memo.entry_files
+    if found is None:
         found = flux_entry_files(ctx.repo, ctx.graph)
-        ctx.options["entry_files"] = found
+        ctx.memo.entry_files = found
     return [rel for rel in found if _in_scope(ctx, rel)]
 
 
 def _in_scope(ctx: RepoContext, rel: str) -> bool:
     """In a partial run (--shard, --changed-since) only the chosen clusters' bootstrap files count."""
-    if not ctx.options.get("partial"):
+    if not ctx.settings.partial:
         return True
     parts = rel.split("/")
     if len(parts) >= 3 and parts[0] == "overlays":
-        return parts[1] in set(ctx.options.get("clusters") or ())
-    return bool(ctx.options.get("repo_level", True))
+        return parts[1] in {t.cluster for t in ctx.targets.values()}
+    return ctx.settings.repo_level
 
 
 def shared_sources(ctx: RepoContext) -> Sources:
     """One Sources per validate run, shared by the families (each repo file is read once)."""
-    found = ctx.options.get("_sources")
-    if not isinstance(found, Sources):
+    found = ctx.memo.sources
+    if found is None:
         found = Sources(ctx)
-        ctx.options["_sources"] = found
+        ctx.memo.sources = found
     return found
 
 
