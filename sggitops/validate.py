@@ -16,7 +16,7 @@ import posixpath
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from sggitops import fsguard, yamlio
@@ -28,6 +28,7 @@ from sggitops.errors import InputError, UsageError
 from sggitops.findings import Finding, Severity
 from sggitops.model import RepoModel, repo_model
 from sggitops.model.identity import Identity, checkout_identity, equivalent_urls
+from sggitops.paths import cache_root, cluster_of_root
 from sggitops.render import Renderer, changed_files_since, changed_roots, find_kustomize, scan_repo
 from sggitops.render.command import Kustomize
 from sggitops.render.graph import RepoGraph
@@ -91,15 +92,8 @@ def load_platform(root: Path) -> Platform | None:
     return load_spec(root / SPEC_FILE, display=SPEC_FILE)
 
 
-def _cluster_of(root: str, platform: Platform | None) -> str:
-    parts = PurePosixPath(root).parts
-    if len(parts) >= 2 and parts[0] == "overlays":
-        return parts[1]
-    return root
-
-
 def make_target(root: str, platform: Platform | None, options: ValidateOptions) -> Target:
-    name = _cluster_of(root, platform)
+    name = cluster_of_root(root)
     if platform is not None:
         for cluster in platform.clusters:
             if cluster.name == name:
@@ -186,7 +180,7 @@ class Validator:
         options = self.options
         if not options.use_cache or options.app_sources or options.changed_since:
             return None, ""
-        cache_dir = options.cache_dir or self.root / ".sggitops-cache"
+        cache_dir = cache_root(self.root, options.cache_dir)
         return RunCache(cache_dir), run_key(self.root, cache_dir, dataclasses.asdict(options), tools)
 
     def context(self, kustomize: Kustomize) -> tuple[RepoContext, RepoModel, RepoConfig]:
@@ -222,8 +216,8 @@ class Validator:
                 helm=self.options.helm,
                 jobs=self.options.jobs,
                 timeout=self.options.timeout,
-                cache_dir=self.options.cache_dir or self.root / ".sggitops-cache",
-                findings_cache=(self.options.cache_dir or self.root / ".sggitops-cache")
+                cache_dir=cache_root(self.root, self.options.cache_dir),
+                findings_cache=cache_root(self.root, self.options.cache_dir)
                 if self.options.use_cache
                 else None,
                 app_sources=self.options.app_sources,
@@ -293,8 +287,8 @@ class Validator:
             # (drift checks compare the plan with them); so the changed files pick the roots.
             changed = changed_files_since(self.root, self.options.changed_since) - {SPEC_FILE}
             leaves = sorted(changed_roots(graph, leaves, changed))
-        chosen = shard_clusters((_cluster_of(r, platform) for r in graph.leaves), self.options.shard)
-        return [r for r in leaves if _cluster_of(r, platform) in chosen]
+        chosen = shard_clusters((cluster_of_root(r) for r in graph.leaves), self.options.shard)
+        return [r for r in leaves if cluster_of_root(r) in chosen]
 
     def _render_closure(
         self, renderer: Renderer, roots: list[str], urls: tuple[str, ...], platform: Platform | None
@@ -302,7 +296,7 @@ class Validator:
         """Render the roots, then every in-repo path their Applications / Flux Kustomizations name."""
         renders: dict[str, Render] = {}
         pending = sorted(set(roots))
-        chosen = {_cluster_of(r, platform) for r in roots}
+        chosen = {cluster_of_root(r) for r in roots}
         entry_objects = [
             doc
             for rel in self.entry_files
@@ -310,7 +304,7 @@ class Validator:
             if isinstance(doc, dict)
         ]
         bootstrap = [
-            p for p in _pointed_paths(entry_objects, urls, self.root) if _cluster_of(p, platform) in chosen
+            p for p in _pointed_paths(entry_objects, urls, self.root) if cluster_of_root(p) in chosen
         ]
         pending = sorted(set(pending) | set(bootstrap))
         total = 0
@@ -400,8 +394,3 @@ class Validator:
                 if not finding.cluster and not repo_level:
                     continue
                 yield finding
-
-
-def exit_code(findings: Iterable[Finding], *, strict: bool) -> int:
-    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
-    return 1 if any(f.severity in failing for f in findings) else 0

@@ -5,7 +5,6 @@ A check is a function `check(ctx: RepoContext) -> Iterator[Finding]`; the valida
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,12 +63,6 @@ class RepoContext:
                 return (root, 1, 1)  # an entry file the model checks as a unit
             return (f"{root.removesuffix('/**')}/kustomization.yaml", 1, 1)
         return ("", 0, 0)
-
-    def all_objects(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """(root, object) for every object of every successful render, roots in sorted order."""
-        for root in sorted(self.renders):
-            for obj in self.renders[root].objects:
-                yield root, obj
 
 
 def normalize_repo_url(url: str) -> str:

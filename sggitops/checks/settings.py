@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sggitops.paths import cache_root
 from sggitops.render.kustomize import Renderer
 from sggitops.repoconfig import RepoConfig
 from sggitops.resource import ResourceId
@@ -46,7 +47,7 @@ class RunSettings:
 
     def cache_dir_of(self, repo: Path) -> Path:
         """The cache dir of this run for `repo`."""
-        return self.cache_dir or repo / ".sggitops-cache"
+        return cache_root(repo, self.cache_dir)
 
     def day(self) -> dt.date:
         return self.today or dt.date.today()

@@ -19,6 +19,7 @@ from sggitops import fsguard, yamlio
 from sggitops.checks.context import RepoContext
 from sggitops.errors import InputError
 from sggitops.findings import Severity
+from sggitops.paths import CACHE_DIR_NAME, OVERLAYS_DIR
 from sggitops.render import Render, Renderer
 from sggitops.render.graph import RepoGraph
 from sggitops.render.ignore import ignored
@@ -29,7 +30,7 @@ KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
 HELM_GROUP = "helm.toolkit.fluxcd.io"
 ARGO_GROUP = "argoproj.io"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-SKIP_DIRS = frozenset({".git", ".sggitops-cache", ".venv", "node_modules", "__pycache__"})
+SKIP_DIRS = frozenset({".git", CACHE_DIR_NAME, ".venv", "node_modules", "__pycache__"})
 
 # --- shared pieces ------------------------------------------------------------------------------
 
@@ -357,7 +358,7 @@ def _in_scope(ctx: RepoContext, rel: str) -> bool:
     if not ctx.settings.partial:
         return True
     parts = rel.split("/")
-    if len(parts) >= 3 and parts[0] == "overlays":
+    if len(parts) >= 3 and parts[0] == OVERLAYS_DIR:
         return parts[1] in {t.cluster for t in ctx.targets.values()}
     return ctx.settings.repo_level
 

@@ -19,13 +19,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sggitops.diff.affected import affected_leaves, cluster_of, planned_changes
+from sggitops.diff.affected import affected_leaves, planned_changes
 from sggitops.diff.compare import compare_cluster
 from sggitops.diff.danger import changed_dangers, disabled_packages, removed_dangers
 from sggitops.diff.model import ClusterDiff, Danger, DiffResult, ResourceChange, ValueChange
 from sggitops.diff.packages import package_tables
 from sggitops.diff.trees import GitRepo, Tree
 from sggitops.findings import Finding
+from sggitops.paths import cluster_of_root
 from sggitops.redact import Scrubber, scrubber_for
 from sggitops.render import Render, Renderer, scan_repo
 from sggitops.render.command import Kustomize
@@ -154,7 +155,7 @@ def _compare(
     roots_by_cluster: dict[str, set[str]] = {}
     for root in set(base) | set(head):
         if root not in failed:
-            roots_by_cluster.setdefault(cluster_of(root), set()).add(root)
+            roots_by_cluster.setdefault(cluster_of_root(root), set()).add(root)
     clusters: dict[str, ClusterDiff] = {}
     dangers: list[Danger] = []
     for cluster, roots in sorted(roots_by_cluster.items()):
@@ -174,8 +175,8 @@ def _compare(
 def _by_cluster(renders: Mapping[str, Render], clusters: set[str]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for root in sorted(renders):
-        if renders[root].ok and cluster_of(root) in clusters:
-            out.setdefault(cluster_of(root), []).extend(renders[root].objects)
+        if renders[root].ok and cluster_of_root(root) in clusters:
+            out.setdefault(cluster_of_root(root), []).extend(renders[root].objects)
     return out
 
 

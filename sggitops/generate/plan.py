@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sggitops import __version__
@@ -29,10 +29,6 @@ class Plan:
     files: Mapping[str, str]
     spec_digest: str
     generator_version: str = __version__
-    notes: tuple[str, ...] = field(default=())
-
-    def paths(self) -> list[str]:
-        return sorted(self.files)
 
 
 def plan(platform: Platform, spec_digest: str) -> Plan:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sggitops import fsguard, yamlio
 from sggitops.errors import Location, SpecError
+from sggitops.paths import SPEC_FILE as SPEC_FILE
 from sggitops.spec import checks
 from sggitops.spec.model import (
     App,
@@ -34,7 +35,6 @@ from sggitops.spec.model import (
 )
 from sggitops.spec.schema import schema_errors
 
-SPEC_FILE = "platform.yaml"
 """The spec's file name at the repo root."""
 
 MAX_SPEC_BYTES = 4 * 1024 * 1024

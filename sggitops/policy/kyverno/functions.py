@@ -243,8 +243,6 @@ _TABLE: dict[str, tuple[Callable[..., Any], tuple[dict[str, Any], ...]]] = {
     "sha256": (lambda s: hashlib.sha256(s.encode()).hexdigest(), (STRING,)),
 }
 
-FUNCTION_NAMES = frozenset(_TABLE)
-
 
 def _method(function: Callable[..., Any]) -> Callable[..., Any]:
     def call(_self: Any, *args: Any) -> Any:
