@@ -39,6 +39,7 @@ from sggitops.resource import ResourceId
 from sggitops.runcache import CachedRun, RunCache, run_key
 from sggitops.spec.load import SPEC_FILE
 from sggitops.spec.model import Platform
+from sggitops.specfile import load_spec
 
 Progress = Callable[[str, int, int], None]
 
@@ -87,8 +88,6 @@ def load_platform(root: Path) -> Platform | None:
     """The repo's spec, or None when it has no platform.yaml (any Kustomize GitOps repo validates)."""
     if not (root / SPEC_FILE).is_file():
         return None
-    from sggitops.spec.load import load_spec
-
     return load_spec(root / SPEC_FILE, display=SPEC_FILE)
 
 

@@ -37,8 +37,9 @@ from sggitops.generate import write
 from sggitops.generate.outcome import redacted_diff
 from sggitops.generate.plan import plan
 from sggitops.paths import cache_root
-from sggitops.spec.load import SPEC_FILE, parse_spec, read_spec_text, spec_digest
+from sggitops.spec.load import SPEC_FILE, read_spec_text, spec_digest
 from sggitops.spec.resolve import cluster_version
+from sggitops.specfile import parse_spec
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ from sggitops.commands.base import (
 )
 from sggitops.diff import to_text
 from sggitops.paths import cache_root
-from sggitops.spec.load import SPEC_FILE, load_spec
+from sggitops.spec.load import SPEC_FILE
+from sggitops.specfile import load_spec
 
 
 @click.group()

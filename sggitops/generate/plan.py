@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sggitops import __version__
+from sggitops.bigbang.resolve import resolve_cluster
 from sggitops.generate import argocd, bigbang, bootstrap
-from sggitops.spec.load import SPEC_FILE, load_spec_with_digest
+from sggitops.spec.load import SPEC_FILE
 from sggitops.spec.model import Platform
-from sggitops.spec.resolve import resolve_cluster
+from sggitops.specfile import load_spec_with_digest
 
 REPO_CONFIG = (
     "# Written by sggitops generate (see schemas/sggitops-config.schema.json): a generated repo promises\n"

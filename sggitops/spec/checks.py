@@ -1,5 +1,7 @@
-"""Checks of a schema-valid spec that JSON Schema cannot express: duplicates, cross references,
-and what the pinned Big Bang versions can serve (through the version catalog)."""
+"""Checks of a schema-valid spec that JSON Schema cannot express: duplicates and cross references.
+
+What the pinned Big Bang versions can serve is checked above the spec, against the catalog
+(`sggitops.bigbang.spec_checks`)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,10 @@ from typing import Any
 
 from sggitops import yamlio
 from sggitops.errors import Location, SpecError
-from sggitops.spec.model import Platform
-from sggitops.spec.resolve import cluster_version
 
 
-def _at(doc: Any, path: list[Any], name: str) -> Location:
+def located(doc: Any, path: list[Any], name: str) -> Location:
+    """The location of the node at `path` in the spec document."""
     line, col = yamlio.locate(doc, path)
     return Location(name, line, col)
 
@@ -25,10 +26,10 @@ def _duplicates(
     for i, item in enumerate(items):
         value = item[key]
         if value in seen:
-            first = _at(doc, ["spec", section, seen[value], key], name)
+            first = located(doc, ["spec", section, seen[value], key], name)
             yield SpecError(
                 f"duplicate {section[:-1]} {key} '{value}'",
-                location=_at(doc, ["spec", section, i, key], name),
+                location=located(doc, ["spec", section, i, key], name),
                 rule="spec/duplicate",
                 hint=f"first defined at line {first.line}; {key}s must be unique",
             )
@@ -55,14 +56,14 @@ def reference_problems(doc: Any, plain: dict[str, Any], name: str) -> Iterator[S
     if keycloak not in roles:
         yield SpecError(
             f"sso.keycloakCluster '{keycloak}' is not a cluster of this spec",
-            location=_at(doc, ["spec", "sso", "keycloakCluster"], name),
+            location=located(doc, ["spec", "sso", "keycloakCluster"], name),
             rule="spec/reference",
             hint=f"name a build cluster: {', '.join(sorted(n for n, r in roles.items() if r == 'build')) or 'none defined'}",
         )
     elif roles[keycloak] != "build":
         yield SpecError(
             f"sso.keycloakCluster '{keycloak}' is a {roles[keycloak]} cluster; Keycloak runs on build clusters",
-            location=_at(doc, ["spec", "sso", "keycloakCluster"], name),
+            location=located(doc, ["spec", "sso", "keycloakCluster"], name),
             rule="spec/reference",
             hint=f"name a build cluster: {', '.join(sorted(n for n, r in roles.items() if r == 'build')) or 'none defined'}",
         )
@@ -74,14 +75,14 @@ def reference_problems(doc: Any, plain: dict[str, Any], name: str) -> Iterator[S
         if app["project"] not in project_ns:
             yield SpecError(
                 f"app '{app['name']}' names project '{app['project']}', which is not defined",
-                location=_at(doc, [*here, "project"], name),
+                location=located(doc, [*here, "project"], name),
                 rule="spec/reference",
                 hint=f"define it under spec.projects, or use one of: {', '.join(sorted(project_ns)) or 'none defined'}",
             )
         elif not any(fnmatch.fnmatchcase(app["namespace"], pat) for pat in project_ns[app["project"]]):
             yield SpecError(
                 f"app '{app['name']}' deploys to namespace '{app['namespace']}', outside project '{app['project']}'",
-                location=_at(doc, [*here, "namespace"], name),
+                location=located(doc, [*here, "namespace"], name),
                 rule="spec/reference",
                 hint=f"the project allows namespaces {project_ns[app['project']]}",
             )
@@ -95,7 +96,7 @@ def reference_problems(doc: Any, plain: dict[str, Any], name: str) -> Iterator[S
             )
             yield SpecError(
                 f"app '{app['name']}' {problem}",
-                location=_at(doc, [*here, "clusters", j], name),
+                location=located(doc, [*here, "clusters", j], name),
                 rule="spec/reference",
                 hint=f"run clusters: {', '.join(run_clusters) or 'none defined'}",
             )
@@ -103,82 +104,7 @@ def reference_problems(doc: Any, plain: dict[str, Any], name: str) -> Iterator[S
             if env not in run_envs:
                 yield SpecError(
                     f"app '{app['name']}' names environment '{env}', which no run cluster is in",
-                    location=_at(doc, [*here, "environments", j], name),
+                    location=located(doc, [*here, "environments", j], name),
                     rule="spec/reference",
                     hint=f"environments of run clusters: {', '.join(sorted(run_envs)) or 'none'}",
                 )
-
-
-def _version_path(platform: Platform, doc: Any, cluster_index: int) -> list[Any]:
-    cluster = platform.clusters[cluster_index]
-    if cluster.bigbang_version:
-        return ["spec", "clusters", cluster_index, "bigbang", "version"]
-    env = platform.environments.get(cluster.environment)
-    if env is not None and env.bigbang_version:
-        return ["spec", "environments", cluster.environment, "bigbang", "version"]
-    return ["spec", "bigbang", "version"]
-
-
-def catalog_problems(platform: Platform, doc: Any, name: str) -> Iterator[SpecError]:
-    """Versions the catalog does not know, choices a version cannot serve, unknown package toggles."""
-    from sggitops.bigbang.catalog import load_catalog
-
-    catalog = load_catalog()
-    reported: set[tuple[str, ...]] = set()
-    choice_keys = {"policyEngine", "runtimeSecurity", "tracing", "certManager"}
-    for i, cluster in enumerate(platform.clusters):
-        version = cluster_version(platform, cluster.name)
-        vpath = _version_path(platform, doc, i)
-        try:
-            catalog.check_version(version)
-        except ValueError as err:
-            key = ("version", *map(str, vpath))
-            if key not in reported:
-                reported.add(key)
-                yield SpecError(
-                    str(err), location=_at(doc, vpath, name), rule="spec/version", hint=_hint_of(err)
-                )
-            continue
-        for problem in catalog.choice_problems(version, platform.choices):
-            key = ("choice", problem.field, version)
-            if key in reported:
-                continue
-            reported.add(key)
-            path = ["spec", "choices", problem.field] if problem.field in choice_keys else vpath
-            yield SpecError(
-                f"{problem.message} (Big Bang {version}, used by cluster '{cluster.name}')",
-                location=_at(doc, path, name),
-                rule="spec/choice",
-                hint=problem.hint,
-            )
-        for package in cluster.packages:
-            if package not in catalog.logical_packages:
-                yield SpecError(
-                    f"cluster '{cluster.name}': unknown package '{package}'",
-                    location=_at(doc, ["spec", "clusters", i, "packages", package], name),
-                    rule="spec/package",
-                    hint=f"logical packages: {', '.join(sorted(catalog.logical_packages))}",
-                )
-    yield from _exception_problems(platform, doc, name)
-
-
-def _exception_problems(platform: Platform, doc: Any, name: str) -> Iterator[SpecError]:
-    if not platform.policy.exceptions:
-        return
-    from sggitops.generate.policies import all_policy_names
-
-    engine = platform.choices.policy_engine
-    known = all_policy_names(engine)
-    for i, exc in enumerate(platform.policy.exceptions):
-        if exc.policy not in known:
-            yield SpecError(
-                f"policy exception names '{exc.policy}', which is not a {engine} policy of sggitops",
-                location=_at(doc, ["spec", "policy", "exceptions", i, "policy"], name),
-                rule="spec/reference",
-                hint=f"known policies: {', '.join(sorted(known))}",
-            )
-
-
-def _hint_of(err: ValueError) -> str:
-    hint = getattr(err, "hint", "")
-    return str(hint) if hint else "Big Bang versions are x.y.z tags from 2.0.0 to 3.31.0"

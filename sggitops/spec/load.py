@@ -41,19 +41,6 @@ MAX_SPEC_BYTES = 4 * 1024 * 1024
 """A platform.yaml larger than this is refused before parsing (a fleet of hundreds of clusters is ~200 KiB)."""
 
 
-def load_spec(path: Path, *, display: str | None = None) -> Platform:
-    """Load and check a spec file; raise SpecError (all problems) when it is not a valid platform."""
-    return load_spec_with_digest(path, display=display)[0]
-
-
-def load_spec_with_digest(path: Path, *, display: str | None = None) -> tuple[Platform, str]:
-    """The checked Platform and the digest of its data (what the lock records)."""
-    name = display or path.name
-    text = read_spec_text(path, name)
-    platform = parse_spec(text, name)
-    return platform, spec_digest(text)
-
-
 def read_spec_text(path: Path, name: str) -> str:
     """The spec's text, refusing missing, oversized, binary and non-UTF-8 files."""
     here = Location(name, 1, 1)
@@ -102,8 +89,9 @@ def read_spec_text(path: Path, name: str) -> str:
         ) from None
 
 
-def parse_spec(text: str, name: str = SPEC_FILE) -> Platform:
-    """Parse spec text into a checked Platform model."""
+def parse_spec_doc(text: str, name: str = SPEC_FILE) -> tuple[Platform, Any]:
+    """Parse spec text into a Platform model checked on its own (schema, references), and its YAML
+    document; `sggitops.specfile` adds the checks against the Big Bang catalog."""
     doc = yamlio.load_one(text, name, rule="spec/yaml")
     if doc is None:
         raise SpecError(
@@ -125,15 +113,12 @@ def parse_spec(text: str, name: str = SPEC_FILE) -> Platform:
     if not problems:
         problems = list(checks.reference_problems(doc, plain, name))
     if problems:
-        raise _bundle(problems)
-    platform = build_platform(doc, plain, name)
-    problems = list(checks.catalog_problems(platform, doc, name))
-    if problems:
-        raise _bundle(problems)
-    return platform
+        raise bundle(problems)
+    return build_platform(doc, plain, name), doc
 
 
-def _bundle(problems: list[SpecError]) -> SpecError:
+def bundle(problems: list[SpecError]) -> SpecError:
+    """One SpecError carrying every problem (the first one's message)."""
     first = problems[0]
     return SpecError(
         first.message, location=first.location, rule=first.rule, hint=first.hint, problems=list(problems)

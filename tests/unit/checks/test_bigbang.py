@@ -23,7 +23,7 @@ from sggitops.checks.settings import RunSettings
 from sggitops.checks.skew import skew_findings
 from sggitops.findings import Finding, Severity
 from sggitops.render import Renderer, scan_repo
-from sggitops.spec.load import parse_spec
+from sggitops.specfile import parse_spec
 from sggitops.validate import load_platform
 from tests.helpers import SMALL_SPEC, fleet_spec, run_cli
 
