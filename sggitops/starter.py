@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import git
+
 from sggitops.errors import SggitopsError, ToolError
 from sggitops.generate.write import atomic_write
 from sggitops.paths import CACHE_DIR_NAME
@@ -87,8 +89,6 @@ def _ignore_cache(root: Path) -> None:
 
 
 def _git_init(root: Path) -> bool:
-    import git
-
     try:
         git.Repo(root, search_parent_directories=True)
         return False

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from sggitops import fsguard, yamlio
-from sggitops.checks.context import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
+from sggitops.checks import families
 from sggitops.checks.outcome import flux_variables, merge_clusters, nothing_checked, remote_severity, reported
-from sggitops.checks.settings import RunMemo, RunSettings
-from sggitops.checks.walk import flux_entry_files, mapping, seq
+from sggitops.context.repo import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
+from sggitops.context.settings import RunMemo, RunSettings
+from sggitops.context.walk import flux_entry_files, mapping, seq
 from sggitops.errors import InputError, UsageError
 from sggitops.findings import Finding, Severity
 from sggitops.model import RepoModel, repo_model
@@ -361,8 +362,6 @@ class Validator:
         self._say("render", base + done, total)
 
     def _findings(self, ctx: RepoContext, graph: RepoGraph) -> Iterator[Finding]:
-        from sggitops.checks import families
-
         repo_level = ctx.settings.repo_level
         static = {(f.file, f.line) for f in graph.findings if f.severity is Severity.ERROR}
         static |= {(file, 0) for file, _line in static}  # an unlocated build failure in that same file

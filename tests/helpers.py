@@ -7,9 +7,9 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from sggitops.checks.context import RepoContext, Target, normalize_repo_url
-from sggitops.checks.settings import RunMemo
 from sggitops.cli import main
+from sggitops.context.repo import RepoContext, Target, normalize_repo_url
+from sggitops.context.settings import RunMemo
 from sggitops.render import Renderer, scan_repo
 
 SMALL_SPEC = """\

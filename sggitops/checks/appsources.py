@@ -15,6 +15,7 @@ from sggitops import fsguard, yamlio
 from sggitops.checks.context import RepoContext, normalize_repo_url
 from sggitops.errors import ToolError
 from sggitops.findings import Finding, Severity
+from sggitops.render import Renderer
 from sggitops.render.command import Command
 from sggitops.resource import ResourceId
 
@@ -79,8 +80,6 @@ def app_source_objects(
     ctx: RepoContext, cluster: str, objects: Sequence[Mapping[str, Any]]
 ) -> tuple[list[tuple[str, dict[str, Any]]], list[Finding]]:
     """(placed objects, findings) for the external sources of the cluster's Applications."""
-    from sggitops.render import Renderer
-
     cache = ctx.settings.cache_dir_of(ctx.repo)
     placed: list[tuple[str, dict[str, Any]]] = []
     findings: list[Finding] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sggitops import yamlio
+from sggitops.generate.policies import bigbang_policy_values
 from sggitops.spec.model import Platform, ResolvedCluster
 from sggitops.spec.resolve import deep_merge, values_delta
 
@@ -37,8 +38,6 @@ def _secret_ref(name: str | None) -> dict[str, Any]:
 
 def common_values(platform: Platform) -> dict[str, Any]:
     """Values every cluster shares: spec.bigbang.values plus fleet-wide settings."""
-    from sggitops.generate.policies import bigbang_policy_values
-
     return deep_merge(
         bigbang_policy_values(platform.choices.policy_engine, platform.policy), platform.bigbang.values
     )

@@ -12,6 +12,8 @@ from pathlib import Path
 from sggitops import __version__
 from sggitops.bigbang.resolve import resolve_cluster
 from sggitops.generate import argocd, bigbang, bootstrap
+from sggitops.generate.gitlabci import plan_gitlab_ci
+from sggitops.generate.policies import kyverno_api_version, plan_policy_sets
 from sggitops.spec.load import SPEC_FILE
 from sggitops.spec.model import Platform
 from sggitops.specfile import load_spec_with_digest
@@ -51,16 +53,12 @@ def plan(platform: Platform, spec_digest: str) -> Plan:
         )
     files[".sggitops.yaml"] = REPO_CONFIG
     if platform.ci.enabled:
-        from sggitops.generate.gitlabci import plan_gitlab_ci
-
         files[".gitlab-ci.yml"] = plan_gitlab_ci(platform)
     return Plan(files=dict(sorted(files.items())), spec_digest=spec_digest)
 
 
 def _plan_policies(platform: Platform, files: dict[str, str]) -> list[str]:
     """bases/policies/<engine>/...; returns the kustomization dirs each overlay includes."""
-    from sggitops.generate.policies import kyverno_api_version, plan_policy_sets
-
     engine = platform.choices.policy_engine
     api = kyverno_api_version(platform)
     policy_files = plan_policy_sets(engine, platform.policy.sets, platform.policy, kyverno_api=api)

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sggitops.checks.context import RepoContext
-from sggitops.checks.walk import (
+from sggitops.context.repo import RepoContext
+from sggitops.context.walk import (
     HELM_GROUP,
     KUSTOMIZE_GROUP,
     Edge,

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sggitops.checks.context import RepoContext
-from sggitops.checks.walk import (
+from sggitops.context.repo import RepoContext
+from sggitops.context.walk import (
     KUSTOMIZE_GROUP,
     Edge,
     Fleet,

@@ -18,9 +18,9 @@ import pytest
 
 from sggitops.bigbang.chart import forget_loaded
 from sggitops.checks import bigbang
-from sggitops.checks.context import RepoContext, Target
-from sggitops.checks.settings import RunSettings
 from sggitops.checks.skew import skew_findings
+from sggitops.context.repo import RepoContext, Target
+from sggitops.context.settings import RunSettings
 from sggitops.findings import Finding, Severity
 from sggitops.render import Renderer, scan_repo
 from sggitops.specfile import parse_spec

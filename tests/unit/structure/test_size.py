@@ -15,11 +15,11 @@ MAX_FUNCTION_LINES = 60
 
 # offenders left to split (issue 11): path -> lines today
 MODULE_ALLOW: dict[str, int] = {
-    "generate/policies.py": 535,
+    "generate/policies.py": 440,
     "checks/bigbang.py": 487,
     "reconcile/providers.py": 428,
     "checks/argocd.py": 423,
-    "bigbang/chart.py": 417,
+    "bigbang/chart.py": 409,
 }
 # path:function -> lines today (a function's lines run from `def` to its last statement)
 FUNCTION_ALLOW: dict[str, int] = {
