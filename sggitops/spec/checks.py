@@ -51,7 +51,17 @@ def reference_problems(doc: Any, plain: dict[str, Any], name: str) -> Iterator[S
     roles: dict[str, str] = {}
     for c in clusters:
         roles.setdefault(c["name"], c["role"])
-    run_clusters = sorted(n for n, r in roles.items() if r == "run")
+    yield from _keycloak_problems(doc, spec, roles, name)
+    project_ns = {p["name"]: list(p["namespaces"]) for p in projects}
+    run_envs = {c["environment"] for c in clusters if c["role"] == "run"}
+    for i, app in enumerate(apps):
+        yield from _app_problems(doc, i, app, project_ns, roles, run_envs, name)
+
+
+def _keycloak_problems(
+    doc: Any, spec: dict[str, Any], roles: dict[str, str], name: str
+) -> Iterator[SpecError]:
+    """sso.keycloakCluster names a build cluster of the spec."""
     keycloak = spec["sso"]["keycloakCluster"]
     if keycloak not in roles:
         yield SpecError(
@@ -68,43 +78,52 @@ def reference_problems(doc: Any, plain: dict[str, Any], name: str) -> Iterator[S
             hint=f"name a build cluster: {', '.join(sorted(n for n, r in roles.items() if r == 'build')) or 'none defined'}",
         )
 
-    project_ns = {p["name"]: list(p["namespaces"]) for p in projects}
-    run_envs = {c["environment"] for c in clusters if c["role"] == "run"}
-    for i, app in enumerate(apps):
-        here = ["spec", "apps", i]
-        if app["project"] not in project_ns:
+
+def _app_problems(
+    doc: Any,
+    i: int,
+    app: dict[str, Any],
+    project_ns: dict[str, list[str]],
+    roles: dict[str, str],
+    run_envs: set[str],
+    name: str,
+) -> Iterator[SpecError]:
+    """An app's project, namespace, clusters and environments exist and fit."""
+    run_clusters = sorted(n for n, r in roles.items() if r == "run")
+    here = ["spec", "apps", i]
+    if app["project"] not in project_ns:
+        yield SpecError(
+            f"app '{app['name']}' names project '{app['project']}', which is not defined",
+            location=located(doc, [*here, "project"], name),
+            rule="spec/reference",
+            hint=f"define it under spec.projects, or use one of: {', '.join(sorted(project_ns)) or 'none defined'}",
+        )
+    elif not any(fnmatch.fnmatchcase(app["namespace"], pat) for pat in project_ns[app["project"]]):
+        yield SpecError(
+            f"app '{app['name']}' deploys to namespace '{app['namespace']}', outside project '{app['project']}'",
+            location=located(doc, [*here, "namespace"], name),
+            rule="spec/reference",
+            hint=f"the project allows namespaces {project_ns[app['project']]}",
+        )
+    for j, target in enumerate(app.get("clusters") or []):
+        if roles.get(target) == "run":
+            continue
+        problem = (
+            f"names cluster '{target}', which is not defined"
+            if target not in roles
+            else f"targets build cluster '{target}'; apps run on run clusters through Argo CD"
+        )
+        yield SpecError(
+            f"app '{app['name']}' {problem}",
+            location=located(doc, [*here, "clusters", j], name),
+            rule="spec/reference",
+            hint=f"run clusters: {', '.join(run_clusters) or 'none defined'}",
+        )
+    for j, env in enumerate(app.get("environments") or []):
+        if env not in run_envs:
             yield SpecError(
-                f"app '{app['name']}' names project '{app['project']}', which is not defined",
-                location=located(doc, [*here, "project"], name),
+                f"app '{app['name']}' names environment '{env}', which no run cluster is in",
+                location=located(doc, [*here, "environments", j], name),
                 rule="spec/reference",
-                hint=f"define it under spec.projects, or use one of: {', '.join(sorted(project_ns)) or 'none defined'}",
+                hint=f"environments of run clusters: {', '.join(sorted(run_envs)) or 'none'}",
             )
-        elif not any(fnmatch.fnmatchcase(app["namespace"], pat) for pat in project_ns[app["project"]]):
-            yield SpecError(
-                f"app '{app['name']}' deploys to namespace '{app['namespace']}', outside project '{app['project']}'",
-                location=located(doc, [*here, "namespace"], name),
-                rule="spec/reference",
-                hint=f"the project allows namespaces {project_ns[app['project']]}",
-            )
-        for j, target in enumerate(app.get("clusters") or []):
-            if roles.get(target) == "run":
-                continue
-            problem = (
-                f"names cluster '{target}', which is not defined"
-                if target not in roles
-                else f"targets build cluster '{target}'; apps run on run clusters through Argo CD"
-            )
-            yield SpecError(
-                f"app '{app['name']}' {problem}",
-                location=located(doc, [*here, "clusters", j], name),
-                rule="spec/reference",
-                hint=f"run clusters: {', '.join(run_clusters) or 'none defined'}",
-            )
-        for j, env in enumerate(app.get("environments") or []):
-            if env not in run_envs:
-                yield SpecError(
-                    f"app '{app['name']}' names environment '{env}', which no run cluster is in",
-                    location=located(doc, [*here, "environments", j], name),
-                    rule="spec/reference",
-                    hint=f"environments of run clusters: {', '.join(sorted(run_envs)) or 'none'}",
-                )

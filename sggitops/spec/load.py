@@ -160,43 +160,6 @@ def build_platform(doc: Any, plain: dict[str, Any], name: str) -> Platform:
     """Frozen dataclasses from schema-valid plain data."""
     spec = plain["spec"]
     bb = spec["bigbang"]
-    choices = spec.get("choices") or {}
-    policy = spec.get("policy") or {}
-    ci = spec.get("ci") or {}
-    environments = {
-        env_name: Environment(
-            name=env_name,
-            bigbang_version=((env or {}).get("bigbang") or {}).get("version"),
-            values=_values((env or {}).get("values")),
-        )
-        for env_name, env in (spec.get("environments") or {}).items()
-    }
-    clusters = tuple(
-        Cluster(
-            name=c["name"],
-            role=c["role"],
-            environment=c["environment"],
-            domain=c["domain"],
-            kubernetes_version=c["kubernetesVersion"],
-            cloud=Cloud(provider=c["cloud"]["provider"], region=c["cloud"]["region"]),
-            packages=dict(c.get("packages") or {}),
-            values=_values(c.get("values")),
-            bigbang_version=(c.get("bigbang") or {}).get("version"),
-            location=_loc(doc, ["spec", "clusters", i], name),
-        )
-        for i, c in enumerate(spec["clusters"])
-    )
-    exceptions = tuple(
-        PolicyException(
-            policy=e["policy"],
-            namespaces=tuple(e["namespaces"]),
-            reason=e["reason"],
-            expires=e["expires"],
-            location=_loc(doc, ["spec", "policy", "exceptions", i, "expires"], name),
-        )
-        for i, e in enumerate(policy.get("exceptions") or [])
-    )
-    defaults = Policy()
     return Platform(
         name=plain["metadata"]["name"],
         repo=Repo(
@@ -211,55 +174,110 @@ def build_platform(doc: Any, plain: dict[str, Any], name: str) -> Platform:
             secret_ref=_secret_ref(bb, BigBang.secret_ref),
         ),
         sops=_sops(spec.get("sops", {})),
-        choices=Choices(
-            policy_engine=choices.get("policyEngine", "kyverno"),
-            runtime_security=choices.get("runtimeSecurity", "neuvector"),
-            tracing=choices.get("tracing", "tempo"),
-            cert_manager=bool(choices.get("certManager", False)),
-        ),
+        choices=_choices(spec.get("choices") or {}),
         sso=Sso(keycloak_cluster=spec["sso"]["keycloakCluster"], realm=spec["sso"].get("realm", "baby-yoda")),
-        policy=Policy(
-            sets=tuple(policy.get("sets", defaults.sets)),
-            allowed_registries=tuple(policy.get("allowedRegistries", defaults.allowed_registries)),
-            exceptions=exceptions,
-            kyverno_api=policy.get("kyvernoApi", defaults.kyverno_api),
-        ),
-        environments=environments,
-        clusters=clusters,
-        projects=tuple(
-            Project(
-                name=p["name"],
-                source_repos=tuple(p["sourceRepos"]),
-                namespaces=tuple(p["namespaces"]),
-                groups=tuple(p.get("groups") or ()),
-                description=p.get("description", ""),
-            )
-            for p in spec.get("projects") or []
-        ),
-        apps=tuple(
-            App(
-                name=a["name"],
-                project=a["project"],
-                repo_url=a["repoURL"],
-                path=a["path"],
-                target_revision=a["targetRevision"],
-                namespace=a["namespace"],
-                clusters=tuple(a.get("clusters") or ()),
-                environments=tuple(a.get("environments") or ()),
-                sync=SyncPolicy(
-                    automated=(a.get("sync") or {}).get("automated", True),
-                    prune=(a.get("sync") or {}).get("prune", True),
-                    self_heal=(a.get("sync") or {}).get("selfHeal", True),
-                ),
-            )
-            for a in spec.get("apps") or []
-        ),
-        ci=GitlabCi(
-            enabled=ci.get("gitlab", True),
-            image=ci.get("image", ""),
-            sggitops_version=ci.get("sggitopsVersion", ""),
-            shard_threshold=ci.get("shardThreshold", 50),
-            shards=ci.get("shards", 4),
-        ),
+        policy=_policy(doc, spec.get("policy") or {}, name),
+        environments=_environments(spec),
+        clusters=_clusters(doc, spec, name),
+        projects=tuple(_project(p) for p in spec.get("projects") or []),
+        apps=tuple(_app(a) for a in spec.get("apps") or []),
+        ci=_ci(spec.get("ci") or {}),
         source=name,
+    )
+
+
+def _choices(choices: dict[str, Any]) -> Choices:
+    return Choices(
+        policy_engine=choices.get("policyEngine", "kyverno"),
+        runtime_security=choices.get("runtimeSecurity", "neuvector"),
+        tracing=choices.get("tracing", "tempo"),
+        cert_manager=bool(choices.get("certManager", False)),
+    )
+
+
+def _policy(doc: Any, policy: dict[str, Any], name: str) -> Policy:
+    exceptions = tuple(
+        PolicyException(
+            policy=e["policy"],
+            namespaces=tuple(e["namespaces"]),
+            reason=e["reason"],
+            expires=e["expires"],
+            location=_loc(doc, ["spec", "policy", "exceptions", i, "expires"], name),
+        )
+        for i, e in enumerate(policy.get("exceptions") or [])
+    )
+    defaults = Policy()
+    return Policy(
+        sets=tuple(policy.get("sets", defaults.sets)),
+        allowed_registries=tuple(policy.get("allowedRegistries", defaults.allowed_registries)),
+        exceptions=exceptions,
+        kyverno_api=policy.get("kyvernoApi", defaults.kyverno_api),
+    )
+
+
+def _environments(spec: dict[str, Any]) -> dict[str, Environment]:
+    return {
+        env_name: Environment(
+            name=env_name,
+            bigbang_version=((env or {}).get("bigbang") or {}).get("version"),
+            values=_values((env or {}).get("values")),
+        )
+        for env_name, env in (spec.get("environments") or {}).items()
+    }
+
+
+def _clusters(doc: Any, spec: dict[str, Any], name: str) -> tuple[Cluster, ...]:
+    return tuple(
+        Cluster(
+            name=c["name"],
+            role=c["role"],
+            environment=c["environment"],
+            domain=c["domain"],
+            kubernetes_version=c["kubernetesVersion"],
+            cloud=Cloud(provider=c["cloud"]["provider"], region=c["cloud"]["region"]),
+            packages=dict(c.get("packages") or {}),
+            values=_values(c.get("values")),
+            bigbang_version=(c.get("bigbang") or {}).get("version"),
+            location=_loc(doc, ["spec", "clusters", i], name),
+        )
+        for i, c in enumerate(spec["clusters"])
+    )
+
+
+def _project(p: dict[str, Any]) -> Project:
+    return Project(
+        name=p["name"],
+        source_repos=tuple(p["sourceRepos"]),
+        namespaces=tuple(p["namespaces"]),
+        groups=tuple(p.get("groups") or ()),
+        description=p.get("description", ""),
+    )
+
+
+def _app(a: dict[str, Any]) -> App:
+    sync = a.get("sync") or {}
+    return App(
+        name=a["name"],
+        project=a["project"],
+        repo_url=a["repoURL"],
+        path=a["path"],
+        target_revision=a["targetRevision"],
+        namespace=a["namespace"],
+        clusters=tuple(a.get("clusters") or ()),
+        environments=tuple(a.get("environments") or ()),
+        sync=SyncPolicy(
+            automated=sync.get("automated", True),
+            prune=sync.get("prune", True),
+            self_heal=sync.get("selfHeal", True),
+        ),
+    )
+
+
+def _ci(ci: dict[str, Any]) -> GitlabCi:
+    return GitlabCi(
+        enabled=ci.get("gitlab", True),
+        image=ci.get("image", ""),
+        sggitops_version=ci.get("sggitopsVersion", ""),
+        shard_threshold=ci.get("shardThreshold", 50),
+        shards=ci.get("shards", 4),
     )

@@ -23,8 +23,6 @@ MODULE_ALLOW: dict[str, int] = {
 }
 # path:function -> lines today (a function's lines run from `def` to its last statement)
 FUNCTION_ALLOW: dict[str, int] = {
-    "spec/load.py:build_platform": 107,
-    "spec/checks.py:reference_problems": 71,
     "generate/bigbang.py:plan_base": 71,
     "diff/engine.py:diff_refs": 67,
     "checks/schema.py:_check_one": 65,
