@@ -23,10 +23,7 @@ MODULE_ALLOW: dict[str, int] = {
 }
 # path:function -> lines today (a function's lines run from `def` to its last statement)
 FUNCTION_ALLOW: dict[str, int] = {
-    "generate/bigbang.py:plan_base": 71,
-    "diff/engine.py:diff_refs": 67,
     "checks/schema.py:_check_one": 65,
-    "checks/appsources.py:app_source_objects": 63,
 }
 
 
