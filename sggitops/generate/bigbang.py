@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sggitops import yamlio
-from sggitops.generate.policies import bigbang_policy_values
+from sggitops.generate.bigbang_policies import bigbang_policy_values
 from sggitops.spec.model import Platform, ResolvedCluster
 from sggitops.spec.resolve import deep_merge, values_delta
 

@@ -55,34 +55,6 @@ POD_CONTROLLERS: tuple[tuple[str, str], ...] = (
 )
 """Pod and every kind Kyverno autogen covers; Gatekeeper constraints match all of them explicitly."""
 
-BIGBANG_KYVERNO_POLICIES: frozenset[str] = frozenset(
-    {
-        "disallow-auto-mount-service-account-token",
-        "disallow-host-namespaces",
-        "disallow-image-tags",
-        "disallow-istio-injection-bypass",
-        "disallow-namespaces",
-        "disallow-nodeport-services",
-        "disallow-privileged-containers",
-        "disallow-tolerations",
-        "require-drop-all-capabilities",
-        "require-image-signature",
-        "require-istio-on-namespaces",
-        "require-non-root-group",
-        "require-non-root-user",
-        "restrict-apparmor",
-        "restrict-capabilities",
-        "restrict-host-path-mount",
-        "restrict-host-path-mount-pv",
-        "restrict-host-path-write",
-        "restrict-image-registries",
-        "restrict-selinux-type",
-        "restrict-user-id",
-        "restrict-volume-types",
-    }
-)
-"""ClusterPolicy names Big Bang's kyvernoPolicies package configures (from its umbrella chart)."""
-
 MANAGED_BY = {"app.kubernetes.io/managed-by": "sggitops"}
 GATEKEEPER_TARGET = "admission.k8s.gatekeeper.sh"
 _DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -417,24 +389,3 @@ def plan_policy_sets(
     else:
         files = _plan_gatekeeper(sets, policy)
     return dict(sorted(files.items()))
-
-
-def bigbang_policy_values(engine: str, policy: Policy) -> dict[str, Any]:
-    """Big Bang values that keep its own policy package consistent with the spec.
-
-    Kyverno: Big Bang's `restrict-image-registries` allows exactly `allowedRegistries`, and Big Bang's
-    own copy of any policy sggitops deploys under the same name is disabled, so each ClusterPolicy has
-    one owner (and the spec's exceptions apply to it). Gatekeeper: the `allowedDockerRegistries`
-    constraint gets the registries (Big Bang appends them to its Iron Bank defaults).
-    """
-    check_engine(engine)
-    registries = list(policy.allowed_registries)
-    if engine == "gatekeeper":
-        violations = {"allowedDockerRegistries": {"parameters": {"repos": registries}}}
-        return {"gatekeeper": {"values": {"violations": violations}}}
-    policies: dict[str, Any] = {"restrict-image-registries": {"parameters": {"allow": registries}}}
-    for set_name in policy.sets:
-        for name in policy_names(engine, set_name):
-            if name in BIGBANG_KYVERNO_POLICIES:
-                policies[name] = {"enabled": False}
-    return {"kyvernoPolicies": {"values": {"policies": dict(sorted(policies.items()))}}}

@@ -15,11 +15,8 @@ import pytest
 from regopy import Interpreter
 
 from sggitops import yamlio
-from sggitops.generate.policies import (
-    bigbang_policy_values,
-    check_exceptions,
-    plan_policy_sets,
-)
+from sggitops.generate.bigbang_policies import bigbang_policy_values
+from sggitops.generate.policies import check_exceptions, plan_policy_sets
 from sggitops.policy import catalogue
 from sggitops.policy.catalogue import ENGINES, POLICY_SETS, all_policy_names, policy_names
 from sggitops.spec.model import Policy, PolicyException
