@@ -16,7 +16,6 @@ MAX_FUNCTION_LINES = 60
 # offenders left to split (issue 11): path -> lines today
 MODULE_ALLOW: dict[str, int] = {
     "checks/bigbang.py": 487,
-    "reconcile/providers.py": 428,
     "checks/argocd.py": 423,
     "bigbang/chart.py": 409,
 }
