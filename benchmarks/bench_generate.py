@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sggitops.generate import write
 from sggitops.generate.plan import plan_repo
-from sggitops.spec.load import load_spec
+from sggitops.specfile import load_spec
 from tests.helpers import fleet_spec
 
 

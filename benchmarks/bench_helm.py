@@ -25,9 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sggitops.bigbang.render import chart_ref, job
+from sggitops.bigbang.resolve import resolve_cluster
 from sggitops.render.helm import HelmRenderer, find_helm
-from sggitops.spec.load import parse_spec
-from sggitops.spec.resolve import resolve_cluster
+from sggitops.specfile import parse_spec
 from tests.helpers import fleet_spec
 
 BUNDLE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "bigbang.bundle"

@@ -76,12 +76,6 @@ class ToolError(SggitopsError):
         self.hint = hint
 
 
-class DriftError(SggitopsError):
-    """Files on disk differ from what the generator would write (exit 1)."""
-
-    exit_code = 1
-
-
 class GenerateConflict(SggitopsError):
     """Owned files were edited by hand and --force was not given (exit 1)."""
 

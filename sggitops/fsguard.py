@@ -31,6 +31,7 @@ from ruamel.yaml.error import YAMLError
 from sggitops import yamlio
 from sggitops.errors import InputError
 from sggitops.findings import Finding, Severity
+from sggitops.paths import CACHE_DIR_NAME
 from sggitops.rules import Rule
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -43,7 +44,7 @@ UNSAFE = "build/unsafe-path"
 TOO_LARGE = "build/too-large"
 YAML_BOMB = "build/yaml-bomb"
 
-SKIP = frozenset({".git", ".sggitops-cache"})
+SKIP = frozenset({".git", CACHE_DIR_NAME})
 
 
 RULES = (

@@ -28,8 +28,7 @@ from jsonschema import Draft202012Validator
 
 from sggitops import yamlio
 from sggitops.errors import InputError, Location
-
-CONFIG_FILE = ".sggitops.yaml"
+from sggitops.paths import CONFIG_FILE as CONFIG_FILE
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import git
+
 from sggitops.errors import SggitopsError, ToolError
 from sggitops.generate.write import atomic_write
+from sggitops.paths import CACHE_DIR_NAME
 from sggitops.spec.load import SPEC_FILE
 
 STARTER = """\
@@ -79,15 +82,13 @@ def _ignore_cache(root: Path) -> None:
     """Keep the render cache out of git (it is rebuilt, and CI caches it between pipelines)."""
     path = root / ".gitignore"
     current = path.read_text("utf-8") if path.is_file() else ""
-    if ".sggitops-cache/" in current.splitlines():
+    if f"{CACHE_DIR_NAME}/" in current.splitlines():
         return
     prefix = current if not current or current.endswith("\n") else current + "\n"
-    atomic_write(path, (prefix + ".sggitops-cache/\n").encode("utf-8"))
+    atomic_write(path, (prefix + f"{CACHE_DIR_NAME}/\n").encode("utf-8"))
 
 
 def _git_init(root: Path) -> bool:
-    import git
-
     try:
         git.Repo(root, search_parent_directories=True)
         return False

@@ -16,18 +16,21 @@ import posixpath
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from sggitops import fsguard, suppress, yamlio
-from sggitops.checks.context import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
+from sggitops.checks import families
 from sggitops.checks.outcome import flux_variables, merge_clusters, nothing_checked, remote_severity, reported
 from sggitops.checks.rules import REGISTRY
-from sggitops.checks.walk import entry_documents, flux_entry_files, mapping, seq
+from sggitops.context.repo import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
+from sggitops.context.settings import RunMemo, RunSettings
+from sggitops.context.walk import entry_documents, flux_entry_files, mapping, seq
 from sggitops.errors import InputError, UsageError
 from sggitops.findings import Finding, Severity
 from sggitops.model import RepoModel, repo_model
 from sggitops.model.identity import Identity, checkout_identity, equivalent_urls
+from sggitops.paths import cache_root, cluster_of_root
 from sggitops.render import Renderer, changed_files_since, changed_roots, find_kustomize, scan_repo
 from sggitops.render.command import Kustomize
 from sggitops.render.graph import RepoGraph
@@ -38,6 +41,7 @@ from sggitops.resource import ResourceId
 from sggitops.runcache import CachedRun, RunCache, run_key
 from sggitops.spec.load import SPEC_FILE
 from sggitops.spec.model import Platform
+from sggitops.specfile import load_spec
 
 Progress = Callable[[str, int, int], None]
 
@@ -86,20 +90,11 @@ def load_platform(root: Path) -> Platform | None:
     """The repo's spec, or None when it has no platform.yaml (any Kustomize GitOps repo validates)."""
     if not (root / SPEC_FILE).is_file():
         return None
-    from sggitops.spec.load import load_spec
-
     return load_spec(root / SPEC_FILE, display=SPEC_FILE)
 
 
-def _cluster_of(root: str, platform: Platform | None) -> str:
-    parts = PurePosixPath(root).parts
-    if len(parts) >= 2 and parts[0] == "overlays":
-        return parts[1]
-    return root
-
-
 def make_target(root: str, platform: Platform | None, options: ValidateOptions) -> Target:
-    name = _cluster_of(root, platform)
+    name = cluster_of_root(root)
     if platform is not None:
         for cluster in platform.clusters:
             if cluster.name == name:
@@ -187,7 +182,7 @@ class Validator:
         options = self.options
         if not options.use_cache or options.app_sources or options.changed_since:
             return None, ""
-        cache_dir = options.cache_dir or self.root / ".sggitops-cache"
+        cache_dir = cache_root(self.root, options.cache_dir)
         return RunCache(cache_dir), run_key(self.root, cache_dir, dataclasses.asdict(options), tools)
 
     def context(self, kustomize: Kustomize) -> tuple[RepoContext, RepoModel, RepoConfig]:
@@ -218,28 +213,25 @@ class Validator:
             platform=platform,
             repo_urls=urls,
             strict=self.options.strict,
-            options={
-                "bigbang_repo": self.options.bigbang_repo,
-                "helm": self.options.helm,
-                "jobs": self.options.jobs,
-                "timeout": self.options.timeout,
-                "cache_dir": self.options.cache_dir or self.root / ".sggitops-cache",
-                "findings_cache": (self.options.cache_dir or self.root / ".sggitops-cache")
+            settings=RunSettings(
+                bigbang_repo=self.options.bigbang_repo,
+                helm=self.options.helm,
+                jobs=self.options.jobs,
+                timeout=self.options.timeout,
+                cache_dir=cache_root(self.root, self.options.cache_dir),
+                findings_cache=cache_root(self.root, self.options.cache_dir)
                 if self.options.use_cache
                 else None,
-                "app_sources": self.options.app_sources,
-                "renderer": renderer,
-                "schema_dirs": self.options.schema_dirs,
-                "repo_level": self.options.shard is None or self.options.shard[0] == 1,
-                "plain_locations": self.plain_locations,
-                "entry_files": self.entry_files,
-                "partial": self.options.shard is not None or bool(self.options.changed_since),
-                "clusters": sorted({t.cluster for t in targets.values()}),
-                "identity": ident,
-                "declared_sources": config.sources,
-                "variables": config.variables,
-                "config": config,
-            },
+                app_sources=self.options.app_sources,
+                schema_dirs=self.options.schema_dirs,
+                repo_level=self.options.shard is None or self.options.shard[0] == 1,
+                partial=self.options.shard is not None or bool(self.options.changed_since),
+                identity=ident,
+                config=config,
+            ),
+            memo=RunMemo(
+                renderer=renderer, plain_locations=self.plain_locations, entry_files=self.entry_files
+            ),
         )
         model = repo_model(ctx)
         self._adopt(ctx, model, platform, config)
@@ -291,7 +283,6 @@ class Validator:
             label = ",".join(names)
             targets[root] = Target(root, label, version)
         ctx.targets = targets
-        ctx.options["clusters"] = sorted({t.cluster for t in targets.values()})
 
     def _select_roots(self, graph: RepoGraph, platform: Platform | None) -> list[str]:
         leaves = list(graph.leaves)
@@ -300,8 +291,8 @@ class Validator:
             # (drift checks compare the plan with them); so the changed files pick the roots.
             changed = changed_files_since(self.root, self.options.changed_since) - {SPEC_FILE}
             leaves = sorted(changed_roots(graph, leaves, changed))
-        chosen = shard_clusters((_cluster_of(r, platform) for r in graph.leaves), self.options.shard)
-        return [r for r in leaves if _cluster_of(r, platform) in chosen]
+        chosen = shard_clusters((cluster_of_root(r) for r in graph.leaves), self.options.shard)
+        return [r for r in leaves if cluster_of_root(r) in chosen]
 
     def _render_closure(
         self, renderer: Renderer, roots: list[str], urls: tuple[str, ...], platform: Platform | None
@@ -309,10 +300,10 @@ class Validator:
         """Render the roots, then every in-repo path their Applications / Flux Kustomizations name."""
         renders: dict[str, Render] = {}
         pending = sorted(set(roots))
-        chosen = {_cluster_of(r, platform) for r in roots}
+        chosen = {cluster_of_root(r) for r in roots}
         entry_objects, self.entry_errors = entry_documents(self.root, self.entry_files)
         bootstrap = [
-            p for p in _pointed_paths(entry_objects, urls, self.root) if _cluster_of(p, platform) in chosen
+            p for p in _pointed_paths(entry_objects, urls, self.root) if cluster_of_root(p) in chosen
         ]
         pending = sorted(set(pending) | set(bootstrap))
         total = 0
@@ -370,12 +361,10 @@ class Validator:
         self._say("render", base + done, total)
 
     def _findings(self, ctx: RepoContext, graph: RepoGraph) -> Iterator[Finding]:
-        from sggitops.checks import families
-
-        repo_level = bool(ctx.options["repo_level"])
+        repo_level = ctx.settings.repo_level
         static = {(f.file, f.line) for f in graph.findings if f.severity is Severity.ERROR}
         static |= {(file, 0) for file, _line in static}  # an unlocated build failure in that same file
-        hermetic = getattr(ctx.options.get("config"), "hermetic", False)
+        hermetic = ctx.settings.config.hermetic
         if repo_level:
             yield from (remote_severity(f, hermetic=hermetic) for f in graph.findings)
         for root, render in ctx.renders.items():
@@ -402,8 +391,3 @@ class Validator:
                 if not finding.cluster and not repo_level:
                     continue
                 yield finding
-
-
-def exit_code(findings: Iterable[Finding], *, strict: bool) -> int:
-    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
-    return 1 if any(f.severity in failing for f in findings) else 0

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from sggitops.checks.context import RepoContext, Target, normalize_repo_url
 from sggitops.cli import main
+from sggitops.context.repo import RepoContext, Target, normalize_repo_url
+from sggitops.context.settings import RunMemo
 from sggitops.render import Renderer, scan_repo
 
 SMALL_SPEC = """\
@@ -130,5 +131,5 @@ def render_context(repo: Path, targets: Iterable[Target], *, repo_url: str = "")
         targets=chosen,
         renders=renderer.render_many(list(chosen), jobs=1),
         repo_urls=(normalize_repo_url(repo_url),) if repo_url else (),
-        options={"renderer": renderer},
+        memo=RunMemo(renderer=renderer),
     )

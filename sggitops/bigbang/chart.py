@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import git
+
 from sggitops import yamlio
 from sggitops.errors import InputError, ToolError
 
@@ -205,8 +207,6 @@ def _read_source(version: str, source: str, scratch_parent: Path, timeout: float
 
 
 def _read_local(version: str, path: Path) -> tuple[str, str]:
-    import git
-
     if not path.exists():
         raise ChartUnavailable(version, f"{path} does not exist", hint=SOURCE_HINT)
     try:
@@ -221,8 +221,6 @@ def _read_local(version: str, path: Path) -> tuple[str, str]:
 
 def _read_tag(repo: Any, version: str, where: str) -> tuple[str, str]:
     """The two chart files from the tree of tag `version` (annotated or lightweight) of a gitpython Repo."""
-    import git
-
     try:
         tree = git.TagReference(repo, f"refs/tags/{version}").commit.tree
     except (ValueError, git.BadName, git.GitCommandError):
@@ -257,8 +255,6 @@ def _fetch_remote(version: str, url: str, scratch_parent: Path, timeout: float) 
 
 def _with_remote(version: str, url: str, scratch_parent: Path, timeout: float, action: Any) -> Any:
     """Shallow-fetch one tag into a scratch bare repo (removed afterwards) and run `action(repo)`."""
-    import git
-
     try:
         scratch_parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(dir=scratch_parent, prefix=f".fetch-{version}-"))
@@ -365,8 +361,6 @@ def _cached_tree(folder: Path, version: str) -> ChartTree | None:
 
 
 def _with_local(version: str, path: Path, action: Any) -> Any:
-    import git
-
     if not path.exists():
         raise ChartUnavailable(version, f"{path} does not exist", hint=SOURCE_HINT)
     try:
@@ -381,8 +375,6 @@ def _with_local(version: str, path: Path, action: Any) -> Any:
 
 def _extract(repo: Any, version: str, folder: Path, where: str) -> ChartTree:
     """Write every blob of `chart/` at the tag into a scratch dir, then rename it into place (atomic)."""
-    import git
-
     try:
         tree = git.TagReference(repo, f"refs/tags/{version}").commit.tree / CHART_DIR
     except (ValueError, git.BadName, git.GitCommandError):

@@ -36,8 +36,10 @@ from sggitops.errors import GenerateConflict
 from sggitops.generate import write
 from sggitops.generate.outcome import redacted_diff
 from sggitops.generate.plan import plan
-from sggitops.spec.load import SPEC_FILE, parse_spec, read_spec_text, spec_digest
+from sggitops.paths import cache_root
+from sggitops.spec.load import SPEC_FILE, read_spec_text, spec_digest
 from sggitops.spec.resolve import cluster_version
+from sggitops.specfile import parse_spec
 
 
 @dataclass(frozen=True)
@@ -289,7 +291,7 @@ def apply_bump(
     changes = write.apply(root, planned, force=force)
     warnings: list[str] = []
     schema_errors: dict[str, list[str]] = {}
-    cache = cache_dir or root / ".sggitops-cache"
+    cache = cache_root(root, cache_dir)
     if validate and bump.moved:
         schema_errors, check_warnings = check_values(
             root, [m.cluster for m in bump.moved], bump.target, source=bump.source, cache_dir=cache

@@ -3,6 +3,7 @@ and the rendered diff of the working tree against HEAD."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -84,8 +85,6 @@ def rendered_diff(
 ) -> tuple[Any, list[str]]:
     """The rendered diff of the working tree against HEAD (sggitops.diff), with the Big Bang packages
     table of each moved cluster (Big Bang's chart from `bigbang_repo`), or None and a warning."""
-    import os
-
     try:
         result = diff_refs(
             root,

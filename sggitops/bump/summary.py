@@ -8,7 +8,8 @@ from sggitops.bump.bump import BumpPlan, BumpResult, MigrationNote
 from sggitops.bump.migrate import ChoiceChange
 from sggitops.bump.plan import ClusterMove
 from sggitops.findings import Finding, Severity
-from sggitops.spec.load import SPEC_FILE, parse_spec
+from sggitops.spec.load import SPEC_FILE
+from sggitops.specfile import parse_spec
 
 SCHEMA_HINT = "fix the cluster's values in platform.yaml, then run `sggitops generate`"
 

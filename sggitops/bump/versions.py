@@ -18,10 +18,11 @@ from typing import Any
 from sggitops.bigbang.chart import ChartUnavailable
 from sggitops.bigbang.packages import kebab
 from sggitops.bigbang.render import ChartRef, chart_ref, job, packages_of
+from sggitops.bigbang.resolve import resolve_cluster
 from sggitops.findings import Finding
 from sggitops.render.helm import HelmJob, HelmRenderer, HelmUnavailable, find_helm
 from sggitops.spec.model import Platform
-from sggitops.spec.resolve import cluster_version, resolve_cluster
+from sggitops.spec.resolve import cluster_version
 
 WAVES = ("dev", "staging", "prod")
 

@@ -15,6 +15,7 @@ from sggitops import fsguard, yamlio
 from sggitops.checks.context import RepoContext, normalize_repo_url
 from sggitops.errors import ToolError
 from sggitops.findings import Finding, Severity
+from sggitops.render import Renderer
 from sggitops.render.command import Command
 from sggitops.resource import ResourceId
 from sggitops.rules import Rule
@@ -89,9 +90,7 @@ def app_source_objects(
     ctx: RepoContext, cluster: str, objects: Sequence[Mapping[str, Any]]
 ) -> tuple[list[tuple[str, dict[str, Any]]], list[Finding]]:
     """(placed objects, findings) for the external sources of the cluster's Applications."""
-    from sggitops.render import Renderer
-
-    cache = Path(ctx.options.get("cache_dir") or ctx.repo / ".sggitops-cache")
+    cache = ctx.settings.cache_dir_of(ctx.repo)
     placed: list[tuple[str, dict[str, Any]]] = []
     findings: list[Finding] = []
     for app in objects:
@@ -106,20 +105,7 @@ def app_source_objects(
             path = str(source.get("path") or ".")
             label = f"{url}@{revision}/{path}"
             try:
-                work = checkout(url, revision, cache)
-                target = (work / path).resolve()
-                if ".." in PurePosixPath(path).parts or not target.is_dir():
-                    raise FileNotFoundError(f"path {path} not found at {revision}")
-                if any(
-                    (target / n).is_file()
-                    for n in ("kustomization.yaml", "kustomization.yml", "Kustomization")
-                ):
-                    render = Renderer(work).render(path)
-                    if not render.ok:
-                        raise RuntimeError("; ".join(f.message for f in render.findings))
-                    found = [dict(o) for o in render.objects]
-                else:
-                    found = _plain_manifests(target)
+                found = _fetch(url, revision, path, cache)
             except Exception as err:  # any fetch/render failure is reported, never a silent pass
                 file, line, col = ctx.locate(rid, None)
                 findings.append(
@@ -137,14 +123,32 @@ def app_source_objects(
                 )
                 continue
             namespace = str((app.get("spec") or {}).get("destination", {}).get("namespace") or "")
-            for obj in found:
-                meta = obj.setdefault("metadata", {})
-                if (
-                    namespace
-                    and not meta.get("namespace")
-                    and obj.get("kind")
-                    not in {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"}
-                ):
-                    meta["namespace"] = namespace
-                placed.append((f"app:{label}", obj))
+            placed += [(f"app:{label}", _in_namespace(obj, namespace)) for obj in found]
     return placed, findings
+
+
+def _fetch(url: str, revision: str, path: str, cache: Path) -> list[dict[str, Any]]:
+    """The objects at `path` of `url` at `revision`: built with kustomize, or the plain manifests."""
+    work = checkout(url, revision, cache)
+    target = (work / path).resolve()
+    if ".." in PurePosixPath(path).parts or not target.is_dir():
+        raise FileNotFoundError(f"path {path} not found at {revision}")
+    if any((target / n).is_file() for n in ("kustomization.yaml", "kustomization.yml", "Kustomization")):
+        render = Renderer(work).render(path)
+        if not render.ok:
+            raise RuntimeError("; ".join(f.message for f in render.findings))
+        return [dict(o) for o in render.objects]
+    return _plain_manifests(target)
+
+
+def _in_namespace(obj: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """`obj` in the Application's destination namespace unless it names one or is cluster-scoped."""
+    meta = obj.setdefault("metadata", {})
+    if (
+        namespace
+        and not meta.get("namespace")
+        and obj.get("kind")
+        not in {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"}
+    ):
+        meta["namespace"] = namespace
+    return obj

@@ -151,7 +151,7 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
         place=lambda t: sources.place(t.obj, t.root).at("spec", "chart"),
         locate=lambda t, path: _render_locator(ctx, sources, rendered, t, path),
     )
-    if ctx.platform is not None and ctx.options.get("repo_level", True):
+    if ctx.platform is not None and ctx.settings.repo_level:
         yield from skew_findings(ctx.platform)
 
 
@@ -190,7 +190,7 @@ def _release(ctx: RepoContext, root: str, obj: Mapping[str, Any]) -> Release:
         except KeyError:
             version = ""
     found = chart_source(
-        ctx.options.get("bigbang_repo"),
+        ctx.settings.bigbang_repo,
         spec_repo=ctx.platform.bigbang.repo if ctx.platform is not None else None,
         render_url=text(spec.get("url")) or None,
     )
@@ -209,8 +209,8 @@ def _load_charts(
     ctx: RepoContext, releases: Sequence[Release]
 ) -> dict[tuple[str, str | None], Chart | ChartUnavailable]:
     """One load per (version, source), in parallel (remote fetches are slow, the loader is thread-safe)."""
-    cache_dir = Path(ctx.options.get("cache_dir") or ctx.repo / ".sggitops-cache")
-    timeout = float(ctx.options.get("bigbang_timeout") or DEFAULT_TIMEOUT)
+    cache_dir = ctx.settings.cache_dir_of(ctx.repo)
+    timeout = DEFAULT_TIMEOUT
     wanted = sorted({(r.version, r.source) for r in releases}, key=lambda k: (k[0], k[1] or ""))
 
     def one(key: tuple[str, str | None]) -> Chart | ChartUnavailable:

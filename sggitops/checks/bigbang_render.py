@@ -7,7 +7,7 @@ out and the finding says so), and Helm renders it (sggitops.render.helm: cached,
 
 The rule, with PASS/FAIL examples, is declared in `RULES` below.
 
-The packages of every successful render are kept in `ctx.options["bigbang_packages"]` (root ->
+The packages of every successful render are kept in `ctx.memo.bigbang_packages` (root ->
 list of PackageRelease) for later checks.
 """
 
@@ -86,7 +86,7 @@ def render_findings(
     """Every bigbang/render finding; `place` is where a version-wide warning goes, `locate` a key."""
     if not targets:
         return
-    explicit = ctx.options.get("helm")
+    explicit = ctx.settings.helm
     try:
         helm = find_helm(explicit)
     except HelmUnavailable as err:
@@ -94,8 +94,8 @@ def render_findings(
             raise  # asked for by name: exit 4
         yield from _per_version(targets, place, f"{err.message}", err.hint)
         return
-    cache_dir = Path(ctx.options.get("cache_dir") or ctx.repo / ".sggitops-cache")
-    timeout = float(ctx.options.get("helm_timeout") or ctx.options.get("timeout") or 120.0)
+    cache_dir = ctx.settings.cache_dir_of(ctx.repo)
+    timeout = ctx.settings.timeout
     charts: dict[tuple[str, str | None], ChartRef | ChartUnavailable] = {}
     ready: list[RenderTarget] = []
     for target in targets:
@@ -111,10 +111,10 @@ def render_findings(
             affected = [t for t in targets if t.version == version]
             yield from _per_version(affected, place, loaded.reason, loaded.hint)
     jobs, skipped = _jobs(ctx, ready, charts)
-    renderer = HelmRenderer(helm, cache_dir=cache_dir, timeout=timeout, jobs=ctx.options.get("jobs"))
+    renderer = HelmRenderer(helm, cache_dir=cache_dir, timeout=timeout, jobs=ctx.settings.jobs)
     results = renderer.render_many(jobs)
-    ctx.options["bigbang_render_count"] = renderer.rendered
-    packages = ctx.options.setdefault("bigbang_packages", {})
+    ctx.memo.bigbang_render_count = renderer.rendered
+    packages = ctx.memo.bigbang_packages
     grouped: dict[tuple[Where, str], list[tuple[RenderTarget, Finding]]] = {}
     for target, helm_job, result in zip(ready, jobs, results, strict=True):
         chart = charts[(target.version, target.source)]
@@ -346,13 +346,15 @@ def _toggle(
 
 
 def _spec_doc(ctx: RepoContext) -> Any:
-    if "bigbang_spec_doc" not in ctx.options:
+    memo = ctx.memo
+    if not memo.spec_doc_read:
+        memo.spec_doc_read = True
         try:
             text = (ctx.repo / SPEC_FILE).read_text(encoding="utf-8")
-            ctx.options["bigbang_spec_doc"] = yamlio.load_one(text, SPEC_FILE)
+            memo.spec_doc = yamlio.load_one(text, SPEC_FILE)
         except (OSError, UnicodeDecodeError, InputError):
-            ctx.options["bigbang_spec_doc"] = None
-    doc = ctx.options["bigbang_spec_doc"]
+            memo.spec_doc = None
+    doc = memo.spec_doc
     return doc if isinstance(doc, Mapping) and isinstance(doc.get("spec"), Mapping) else None
 
 

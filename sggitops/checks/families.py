@@ -1,4 +1,10 @@
-"""The check families `validate` runs, in order. Each is `check(ctx: RepoContext) -> Iterator[Finding]`."""
+"""The check families `validate` runs, in order. Each is `check(ctx: RepoContext) -> Iterator[Finding]`.
+
+The shard rule: a finding with a `cluster` belongs to that cluster and is reported by the shard that
+checks it; a finding without `cluster` is repo-level and is reported only on shard 1
+(`ctx.settings.repo_level`; `validate` drops the others), so the shards together equal a full run
+and no shard repeats a repo-level finding (tests/cli/test_shard_rule.py).
+"""
 
 from __future__ import annotations
 

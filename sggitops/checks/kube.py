@@ -29,10 +29,10 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
     by_cluster: dict[str, list[str]] = defaultdict(list)
     for root, target in sorted(ctx.targets.items()):
         by_cluster[target.cluster].append(root)
-    schema_dirs = tuple(ctx.options.get("schema_dirs") or ())
-    cache = FindingsCache(ctx.options.get("findings_cache"))
+    schema_dirs = ctx.settings.schema_dirs
+    cache = FindingsCache(ctx.settings.findings_cache)
     nodes = SourceNodes(ctx.repo)
-    model = ctx.options.get("model")
+    model = ctx.memo.model
     substituted: set[str] = getattr(model, "substituted", set())
     for cluster, roots in by_cluster.items():
         target = ctx.targets[roots[0]]

@@ -51,7 +51,7 @@ def nothing_checked(ctx: RepoContext, model: RepoModel) -> list[Finding]:
         u.objects for us in model.fleet.clusters.values() for u in us
     ):
         return []
-    if ctx.options.get("partial") or any(r.findings for r in ctx.renders.values()):
+    if ctx.settings.partial or any(r.findings for r in ctx.renders.values()):
         return []  # a partial run, or a build that failed and says why
     why = (
         "no kustomization, no Flux Kustomization and no Argo CD Application of this repo was found"

@@ -86,8 +86,7 @@ RULES = (
 
 
 def _today(ctx: RepoContext) -> dt.date:
-    value = ctx.options.get("today")
-    return value if isinstance(value, dt.date) else dt.date.today()
+    return ctx.settings.day()
 
 
 def _by_cluster(ctx: RepoContext) -> dict[str, list[str]]:
@@ -100,7 +99,7 @@ def _by_cluster(ctx: RepoContext) -> dict[str, list[str]]:
 def check(ctx: RepoContext) -> Iterator[Finding]:
     yield from _expired_spec_exceptions(ctx)
     rules = _repo_rules(ctx)
-    cache = FindingsCache(ctx.options.get("findings_cache"))
+    cache = FindingsCache(ctx.settings.findings_cache)
     spec_input = _spec_input(ctx)
     for cluster, roots in _by_cluster(ctx).items():
         key = _cluster_key(ctx, cluster, roots, rules, spec_input)
@@ -110,7 +109,7 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
             continue
         found: list[Finding] = []
         placed = [(root, obj) for root in roots for obj in ctx.objects(root)]
-        if ctx.options.get("app_sources"):
+        if ctx.settings.app_sources:
             from sggitops.checks.appsources import app_source_objects
 
             extra, findings = app_source_objects(ctx, cluster, [o for _r, o in placed])
@@ -126,7 +125,7 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
 def _cluster_key(ctx: RepoContext, cluster: str, roots: list[str], rules: Any, spec_input: Any) -> str:
     """The cache key of one cluster's policy findings; empty when it cannot be cached."""
     keys = [ctx.renders[r].key for r in roots if r in ctx.renders]
-    if ctx.options.get("app_sources") or len(keys) != len(roots) or not all(keys):
+    if ctx.settings.app_sources or len(keys) != len(roots) or not all(keys):
         return ""
     target = ctx.targets[roots[0]]
     return findings_key(
@@ -267,7 +266,7 @@ def _result_findings(
 
 
 def _expired_spec_exceptions(ctx: RepoContext) -> Iterator[Finding]:
-    if ctx.platform is None or not ctx.options.get("repo_level", True):
+    if ctx.platform is None or not ctx.settings.repo_level:
         return
     today = _today(ctx)
     for exc in ctx.platform.policy.exceptions:

@@ -1,7 +1,7 @@
 """What every command shares: the run context, the common options, the shared option blocks, the error
 and exit-code mapping, and `-o FORMAT[=FILE]` output.
 
-Exit codes (DESIGN.md §3): 0 ok; 1 findings at error level (or warnings with --strict), drift,
+Exit codes (README, "Exit codes"): 0 ok; 1 findings at error level (or warnings with --strict), drift,
 conflicts; 2 usage; 3 input not loadable; 4 an external tool failed or is missing. Tracebacks only
 with --debug.
 

@@ -31,7 +31,9 @@ from sggitops.commands.base import (
     vcs_options,
 )
 from sggitops.diff import to_text
-from sggitops.spec.load import SPEC_FILE, load_spec
+from sggitops.paths import cache_root
+from sggitops.spec.load import SPEC_FILE
+from sggitops.specfile import load_spec
 
 
 @click.group()
@@ -139,7 +141,7 @@ def versions(
             package_rows, notes = package_matrix(
                 platform,
                 source=default_source(platform, bigbang_repo),
-                cache_dir=ctx.root / ".sggitops-cache",
+                cache_dir=cache_root(ctx.root),
                 helm=helm_bin,
             )
     emit(

@@ -21,6 +21,7 @@ from sggitops.commands.base import (
 )
 from sggitops.diff import diff_refs, to_json, to_markdown, to_text
 from sggitops.gitlab import post_note
+from sggitops.paths import cache_root
 
 DIFF_FORMATS = ("text", "markdown", "json")
 
@@ -60,7 +61,7 @@ def diff(
             root,
             base,
             head,
-            cache_dir=root / ".sggitops-cache",
+            cache_dir=cache_root(root),
             jobs=jobs or (os.cpu_count() or 2),
             bigbang_repo=bigbang_repo,
             helm=helm_bin,

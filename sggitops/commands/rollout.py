@@ -6,8 +6,8 @@ import click
 
 from sggitops.commands.base import Context, Outputs, common_options, emit, finish, guarded, output_option
 from sggitops.errors import UsageError
-from sggitops.reconcile.repo import repo_rollout
 from sggitops.reconcile.rollout import to_json, to_mermaid, to_text
+from sggitops.rollout import repo_rollout
 
 
 @click.command()

@@ -6,6 +6,8 @@ import sys
 from typing import Any
 
 import click
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as Bar
 
 from sggitops.commands.base import (
     Context,
@@ -33,9 +35,6 @@ class Progress:
         self.bar: Any = None
         self.tasks: dict[str, Any] = {}
         if ctx.verbosity == 0 and sys.stderr.isatty():
-            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-            from rich.progress import Progress as Bar
-
             self.bar = Bar(
                 TextColumn("{task.description}"),
                 BarColumn(),

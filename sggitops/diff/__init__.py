@@ -1,7 +1,7 @@
 """Rendered diff between two git refs: per cluster, per resource, Secret values redacted.
 
 `diff_refs(repo, base, head, cache_dir=..., jobs=...)` -> `DiffResult`; `to_json`, `to_markdown`,
-`to_text` format it (DESIGN.md §3 `diff -o json` shape).
+`to_text` format it (the `diff -o json` shape of the README, "Output formats").
 """
 
 from sggitops.diff.engine import diff_refs

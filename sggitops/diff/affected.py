@@ -25,12 +25,6 @@ from sggitops.render import RepoGraph, changed_roots
 from sggitops.spec.load import SPEC_FILE, spec_digest
 
 
-def cluster_of(root: str) -> str:
-    """`overlays/<cluster>/...` -> `<cluster>`; any other root stands for itself."""
-    parts = root.split("/")
-    return parts[1] if len(parts) >= 2 and parts[0] == "overlays" else root
-
-
 def regenerated(tree: Tree) -> bool:
     """Whether the lock says the committed files were generated from this spec by this generator."""
     try:

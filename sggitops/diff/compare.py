@@ -21,7 +21,7 @@ from deepdiff import DeepDiff
 from sggitops import yamlio
 from sggitops.diff.model import ResourceChange, ValueChange
 from sggitops.diff.values import diff_values, dotted, format_change, parse_values, values_keys
-from sggitops.redact import redact, redact_pair
+from sggitops.redact import redact_pair
 from sggitops.resource import ResourceId
 
 HASHED = re.compile(r"^(?P<base>.+)-[2456789bcdfghkmt]{10}$")
@@ -141,8 +141,3 @@ def compare_cluster(
         if change is not None:
             changed.append(change)
     return added, removed, changed, old, new
-
-
-def redacted_yaml(obj: Mapping[str, Any]) -> str:
-    """The YAML of one object with its secret values redacted (for added or removed resources)."""
-    return yamlio.dump(redact(obj))

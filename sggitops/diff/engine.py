@@ -19,13 +19,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sggitops.diff.affected import affected_leaves, cluster_of, planned_changes
+from sggitops.diff.affected import affected_leaves, planned_changes
 from sggitops.diff.compare import compare_cluster
 from sggitops.diff.danger import changed_dangers, disabled_packages, removed_dangers
 from sggitops.diff.model import ClusterDiff, Danger, DiffResult, ResourceChange, ValueChange
 from sggitops.diff.packages import package_tables
 from sggitops.diff.trees import GitRepo, Tree
 from sggitops.findings import Finding
+from sggitops.paths import cluster_of_root
 from sggitops.redact import Scrubber, scrubber_for
 from sggitops.render import Render, Renderer, scan_repo
 from sggitops.render.command import Kustomize
@@ -54,12 +55,7 @@ def diff_refs(
     git_repo = GitRepo(repo)
     base_sha = git_repo.resolve(base)
     head_sha = git_repo.resolve(head) if head is not None else None
-    trees_dir = cache_dir / "trees"
-    base_tree = git_repo.export(base_sha, trees_dir)
-    if head_sha is None or git_repo.is_clean_at(head_sha):
-        head_tree = Tree(repo.resolve(), head_sha)  # a clean checkout of head: render it in place
-    else:
-        head_tree = git_repo.export(head_sha, trees_dir)
+    base_tree, head_tree = _trees(git_repo, repo, base_sha, head_sha, cache_dir / "trees")
     changed = git_repo.changed_files(base_sha, head_sha)
     notes: list[str] = []
     if SPEC_FILE in changed:
@@ -89,16 +85,24 @@ def diff_refs(
         head=head_sha,
         clusters=clusters,
         rendered={"base": len(renders[0]), "head": len(renders[1])},
-        cached={
-            side: sum(r.cached for r in rs.values())
-            for side, rs in zip(("base", "head"), renders, strict=True)
-        },
+        cached={side: _cached(rs) for side, rs in zip(("base", "head"), renders, strict=True)},
         dangers=tuple(dangers),
         findings=tuple(findings),
         notes=tuple(notes),
         changed_files=tuple(sorted(changed)),
     )
     return scrub_result(result, scrubber_for(o for rs in renders for r in rs.values() for o in r.objects))
+
+
+def _trees(
+    git_repo: GitRepo, repo: Path, base_sha: str, head_sha: str | None, trees_dir: Path
+) -> tuple[Tree, Tree]:
+    """The base tree (exported) and the head tree (the working tree when it is a clean checkout of head,
+    or when head is the working tree itself; else exported)."""
+    base_tree = git_repo.export(base_sha, trees_dir)
+    if head_sha is None or git_repo.is_clean_at(head_sha):
+        return base_tree, Tree(repo.resolve(), head_sha)  # a clean checkout of head: render it in place
+    return base_tree, git_repo.export(head_sha, trees_dir)
 
 
 def scrub_result(result: DiffResult, scrub: Scrubber) -> DiffResult:
@@ -154,7 +158,7 @@ def _compare(
     roots_by_cluster: dict[str, set[str]] = {}
     for root in set(base) | set(head):
         if root not in failed:
-            roots_by_cluster.setdefault(cluster_of(root), set()).add(root)
+            roots_by_cluster.setdefault(cluster_of_root(root), set()).add(root)
     clusters: dict[str, ClusterDiff] = {}
     dangers: list[Danger] = []
     for cluster, roots in sorted(roots_by_cluster.items()):
@@ -171,11 +175,15 @@ def _compare(
     return clusters, sorted(dangers, key=lambda d: (d.cluster, d.rule, d.resource)), sorted(findings)
 
 
+def _cached(renders: Mapping[str, Render]) -> int:
+    return sum(r.cached for r in renders.values())
+
+
 def _by_cluster(renders: Mapping[str, Render], clusters: set[str]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for root in sorted(renders):
-        if renders[root].ok and cluster_of(root) in clusters:
-            out.setdefault(cluster_of(root), []).extend(renders[root].objects)
+        if renders[root].ok and cluster_of_root(root) in clusters:
+            out.setdefault(cluster_of_root(root), []).extend(renders[root].objects)
     return out
 
 

@@ -16,9 +16,7 @@ from sggitops.diff.output import describe_refs, summary_line
 from sggitops.diff.packages import markdown_table
 
 MARKER = "<!-- sggitops-diff -->"
-GITLAB_NOTE_LIMIT = 1_000_000
-"""GitLab refuses note bodies longer than 1,000,000 characters."""
-DEFAULT_MAX_BYTES = 900_000
+DEFAULT_MAX_BYTES = 900_000  # GitLab refuses note bodies longer than 1,000,000 characters
 RESERVE = 600
 """Bytes kept for the truncation notice and the closing tags."""
 

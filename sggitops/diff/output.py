@@ -1,4 +1,4 @@
-"""A DiffResult as json (DESIGN.md §3 shape) and as terminal text. Markdown is in markdown.py.
+"""A DiffResult as json (the shape in the README, "Output formats") and as terminal text. Markdown is in markdown.py.
 
 Every text comes from the redacted result, so no format can show a Secret value.
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sggitops import yamlio
+from sggitops.generate.bigbang_policies import bigbang_policy_values
 from sggitops.spec.model import Platform, ResolvedCluster
 from sggitops.spec.resolve import deep_merge, values_delta
 
@@ -37,8 +38,6 @@ def _secret_ref(name: str | None) -> dict[str, Any]:
 
 def common_values(platform: Platform) -> dict[str, Any]:
     """Values every cluster shares: spec.bigbang.values plus fleet-wide settings."""
-    from sggitops.generate.policies import bigbang_policy_values
-
     return deep_merge(
         bigbang_policy_values(platform.choices.policy_engine, platform.policy), platform.bigbang.values
     )
@@ -50,43 +49,8 @@ def plan_base(platform: Platform, common: dict[str, Any]) -> dict[str, str]:
         f"{BASE}/namespace.yaml": _doc(
             {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
         ),
-        f"{BASE}/gitrepository.yaml": _doc(
-            {
-                "apiVersion": "source.toolkit.fluxcd.io/v1",
-                "kind": "GitRepository",
-                "metadata": {"name": "bigbang"},
-                "spec": {
-                    "interval": "10m",
-                    "url": platform.bigbang.repo,
-                    "ref": {"tag": platform.bigbang.version},
-                    **_secret_ref(platform.bigbang.secret_ref),
-                    "ignore": "# exclude file extensions\n/**/*.md\n/**/*.txt\n/**/*.sh\n",
-                },
-            }
-        ),
-        f"{BASE}/helmrelease.yaml": _doc(
-            {
-                "apiVersion": "helm.toolkit.fluxcd.io/v2",
-                "kind": "HelmRelease",
-                "metadata": {"name": "bigbang"},
-                "spec": {
-                    "targetNamespace": NAMESPACE,
-                    "releaseName": "bigbang",
-                    "interval": "10m",
-                    "timeout": "10m",
-                    "chart": {
-                        "spec": {"chart": "chart", "sourceRef": {"kind": "GitRepository", "name": "bigbang"}},
-                    },
-                    "install": {"remediation": {"retries": -1}},
-                    "upgrade": {
-                        "remediation": {"retries": 5, "remediateLastFailure": True},
-                        "cleanupOnFail": True,
-                    },
-                    "rollback": {"timeout": "10m", "cleanupOnFail": False},
-                    "valuesFrom": VALUES_FROM,
-                },
-            }
-        ),
+        f"{BASE}/gitrepository.yaml": _doc(_git_repository(platform)),
+        f"{BASE}/helmrelease.yaml": _doc(_helm_release()),
         f"{BASE}/transformer.yaml": _doc(
             {
                 "nameReference": [
@@ -115,6 +79,47 @@ def plan_base(platform: Platform, common: dict[str, Any]) -> dict[str, str]:
         ),
     }
     return files
+
+
+def _git_repository(platform: Platform) -> dict[str, Any]:
+    """The GitRepository `bigbang`: Big Bang's repo at the fleet's tag."""
+    return {
+        "apiVersion": "source.toolkit.fluxcd.io/v1",
+        "kind": "GitRepository",
+        "metadata": {"name": "bigbang"},
+        "spec": {
+            "interval": "10m",
+            "url": platform.bigbang.repo,
+            "ref": {"tag": platform.bigbang.version},
+            **_secret_ref(platform.bigbang.secret_ref),
+            "ignore": "# exclude file extensions\n/**/*.md\n/**/*.txt\n/**/*.sh\n",
+        },
+    }
+
+
+def _helm_release() -> dict[str, Any]:
+    """The HelmRelease `bigbang`: the chart of the GitRepository, values from `common` and the cluster."""
+    return {
+        "apiVersion": "helm.toolkit.fluxcd.io/v2",
+        "kind": "HelmRelease",
+        "metadata": {"name": "bigbang"},
+        "spec": {
+            "targetNamespace": NAMESPACE,
+            "releaseName": "bigbang",
+            "interval": "10m",
+            "timeout": "10m",
+            "chart": {
+                "spec": {"chart": "chart", "sourceRef": {"kind": "GitRepository", "name": "bigbang"}},
+            },
+            "install": {"remediation": {"retries": -1}},
+            "upgrade": {
+                "remediation": {"retries": 5, "remediateLastFailure": True},
+                "cleanupOnFail": True,
+            },
+            "rollback": {"timeout": "10m", "cleanupOnFail": False},
+            "valuesFrom": VALUES_FROM,
+        },
+    }
 
 
 def plan_overlay(

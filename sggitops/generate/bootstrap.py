@@ -25,7 +25,7 @@ from sggitops import yamlio
 from sggitops.bigbang.catalog import load_catalog
 from sggitops.bigbang.packages_crds import BIGBANG_NAMESPACE, enabled, release_for_key
 from sggitops.generate.bigbang import FLUX_NAMESPACE, HEADER
-from sggitops.generate.policies import policy_infos
+from sggitops.policy.catalogue import policy_infos
 from sggitops.spec.model import Platform, ResolvedCluster
 
 KUSTOMIZE_API = "kustomize.toolkit.fluxcd.io/v1"

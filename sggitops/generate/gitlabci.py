@@ -19,10 +19,11 @@ from __future__ import annotations
 from typing import Any
 
 from sggitops import __version__, yamlio
+from sggitops.paths import CACHE_DIR_NAME
 from sggitops.spec.model import Platform
 
 DEFAULT_IMAGE = "python:3.11"  # not -slim: `sggitops diff` and the chart fetch need git
-CACHE_DIR = ".sggitops-cache"
+CACHE_DIR = CACHE_DIR_NAME
 JUNIT = "sggitops-junit.xml"
 CODE_QUALITY = "gl-code-quality-report.json"
 DIFF_MARKDOWN = "sggitops-diff.md"

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from sggitops import fsguard, yamlio
 from sggitops.errors import InputError, Location
-
-LOCK_PATH = ".sggitops/lock.yaml"
+from sggitops.paths import LOCK_PATH as LOCK_PATH
 
 
 def digest(text: str | bytes) -> str:

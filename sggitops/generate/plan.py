@@ -6,14 +6,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sggitops import __version__
+from sggitops.bigbang.resolve import resolve_cluster
 from sggitops.generate import argocd, bigbang, bootstrap
-from sggitops.spec.load import SPEC_FILE, load_spec_with_digest
+from sggitops.generate.gitlabci import plan_gitlab_ci
+from sggitops.generate.policies import kyverno_api_version, plan_policy_sets
+from sggitops.spec.load import SPEC_FILE
 from sggitops.spec.model import Platform
-from sggitops.spec.resolve import resolve_cluster
+from sggitops.specfile import load_spec_with_digest
 
 REPO_CONFIG = (
     "# Written by sggitops generate (see schemas/sggitops-config.schema.json): a generated repo promises\n"
@@ -29,10 +32,6 @@ class Plan:
     files: Mapping[str, str]
     spec_digest: str
     generator_version: str = __version__
-    notes: tuple[str, ...] = field(default=())
-
-    def paths(self) -> list[str]:
-        return sorted(self.files)
 
 
 def plan(platform: Platform, spec_digest: str) -> Plan:
@@ -54,16 +53,12 @@ def plan(platform: Platform, spec_digest: str) -> Plan:
         )
     files[".sggitops.yaml"] = REPO_CONFIG
     if platform.ci.enabled:
-        from sggitops.generate.gitlabci import plan_gitlab_ci
-
         files[".gitlab-ci.yml"] = plan_gitlab_ci(platform)
     return Plan(files=dict(sorted(files.items())), spec_digest=spec_digest)
 
 
 def _plan_policies(platform: Platform, files: dict[str, str]) -> list[str]:
     """bases/policies/<engine>/...; returns the kustomization dirs each overlay includes."""
-    from sggitops.generate.policies import kyverno_api_version, plan_policy_sets
-
     engine = platform.choices.policy_engine
     api = kyverno_api_version(platform)
     policy_files = plan_policy_sets(engine, platform.policy.sets, platform.policy, kyverno_api=api)

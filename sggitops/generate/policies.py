@@ -1,8 +1,6 @@
 """The built-in policy sets for Kyverno and Gatekeeper: spec `policy:` block -> files under bases/policies/.
 
-The policies are this project's own, kept as data in `sggitops/policy/sets/`: one metadata file per set
-(`<set>.yaml`), Kyverno rules per set (`kyverno/<set>.yaml`) and one Rego v1 module per Gatekeeper
-template (`gatekeeper/<set>/<policy>.rego`, plus the shared pod helpers `gatekeeper/_pod.rego`).
+The policies are this project's own, read from their catalogue (`sggitops.policy.catalogue`).
 
 Layout written by `plan_policy_sets` (paths relative to the repo root):
 
@@ -23,19 +21,24 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from sggitops import yamlio
 from sggitops.policy import cel_sets
+from sggitops.policy.catalogue import (
+    POLICY_SETS,
+    PolicyInfo,
+    check_engine,
+    kyverno_rule_names,
+    kyverno_rules,
+    policy_infos,
+    policy_names,
+    rego_module,
+    set_policies,
+)
 from sggitops.policy.kyverno_versions import validating_policy_version
 from sggitops.spec.model import Platform, Policy, PolicyException
 from sggitops.spec.resolve import cluster_version
-
-POLICY_SETS: tuple[str, ...] = ("baseline", "restricted", "best-practices", "registries")
-ENGINES: tuple[str, ...] = ("kyverno", "gatekeeper")
 
 KYVERNO_EXCEPTION_NAMESPACE = "kyverno"
 """Where PolicyExceptions live: Big Bang's Kyverno restricts exceptions to its own namespace."""
@@ -52,135 +55,9 @@ POD_CONTROLLERS: tuple[tuple[str, str], ...] = (
 )
 """Pod and every kind Kyverno autogen covers; Gatekeeper constraints match all of them explicitly."""
 
-BIGBANG_KYVERNO_POLICIES: frozenset[str] = frozenset(
-    {
-        "disallow-auto-mount-service-account-token",
-        "disallow-host-namespaces",
-        "disallow-image-tags",
-        "disallow-istio-injection-bypass",
-        "disallow-namespaces",
-        "disallow-nodeport-services",
-        "disallow-privileged-containers",
-        "disallow-tolerations",
-        "require-drop-all-capabilities",
-        "require-image-signature",
-        "require-istio-on-namespaces",
-        "require-non-root-group",
-        "require-non-root-user",
-        "restrict-apparmor",
-        "restrict-capabilities",
-        "restrict-host-path-mount",
-        "restrict-host-path-mount-pv",
-        "restrict-host-path-write",
-        "restrict-image-registries",
-        "restrict-selinux-type",
-        "restrict-user-id",
-        "restrict-volume-types",
-    }
-)
-"""ClusterPolicy names Big Bang's kyvernoPolicies package configures (from its umbrella chart)."""
-
 MANAGED_BY = {"app.kubernetes.io/managed-by": "sggitops"}
 GATEKEEPER_TARGET = "admission.k8s.gatekeeper.sh"
 _DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-
-
-@dataclass(frozen=True)
-class PolicyInfo:
-    """One built-in policy: its metadata, shared by both engines."""
-
-    name: str
-    set_name: str
-    title: str
-    category: str
-    severity: str
-    description: str
-    failure_action: str  # Kyverno Enforce | Audit
-    parameter_schema: dict[str, Any]
-    parameter_values: dict[str, Any]
-
-    @property
-    def gatekeeper_kind(self) -> str:
-        return "Sg" + "".join(part.capitalize() for part in self.name.split("-"))
-
-    @property
-    def template_name(self) -> str:
-        return self.gatekeeper_kind.lower()
-
-
-def _read(relative: str) -> str:
-    return resources.files("sggitops.policy").joinpath("sets", relative).read_text(encoding="utf-8")
-
-
-def _load_yaml(relative: str) -> Any:
-    return yamlio.to_plain(yamlio.load_one(_read(relative), f"sggitops/policy/sets/{relative}"))
-
-
-@cache
-def _set_policies(set_name: str) -> tuple[PolicyInfo, ...]:
-    if set_name not in POLICY_SETS:
-        raise ValueError(f"unknown policy set {set_name!r}; known sets: {', '.join(POLICY_SETS)}")
-    data = _load_yaml(f"{set_name}.yaml")
-    infos = []
-    for item in data["policies"]:
-        params = item.get("gatekeeper", {}).get("parameters", {})
-        infos.append(
-            PolicyInfo(
-                name=item["name"],
-                set_name=set_name,
-                title=item["title"],
-                category=data["category"],
-                severity=item["severity"],
-                description=" ".join(item["description"].split()),
-                failure_action=data["failureAction"],
-                parameter_schema=params.get("schema", {}),
-                parameter_values=params.get("values", {}),
-            )
-        )
-    return tuple(infos)
-
-
-@cache
-def _kyverno_rules(set_name: str) -> dict[str, list[dict[str, Any]]]:
-    rules: dict[str, list[dict[str, Any]]] = _load_yaml(f"kyverno/{set_name}.yaml")
-    return rules
-
-
-@cache
-def rego_module(set_name: str, policy_name: str) -> str:
-    """The complete Rego v1 module of a Gatekeeper template: the policy's rules plus the pod helpers."""
-    own = _read(f"gatekeeper/{set_name}/{policy_name}.rego").rstrip("\n")
-    helpers = _read("gatekeeper/_pod.rego").rstrip("\n")
-    return f"{own}\n\n{helpers}\n"
-
-
-def policy_infos(set_name: str) -> list[PolicyInfo]:
-    """The policies of one set, in their declared order."""
-    return list(_set_policies(set_name))
-
-
-def policy_names(engine: str, set_name: str) -> list[str]:
-    """The policy names of a set (the same for both engines: a policy is the same control in each)."""
-    _check_engine(engine)
-    return [info.name for info in _set_policies(set_name)]
-
-
-def all_policy_names(engine: str) -> set[str]:
-    """Every built-in policy name of an engine, over all sets."""
-    return {name for set_name in POLICY_SETS for name in policy_names(engine, set_name)}
-
-
-def kyverno_rule_names(set_name: str, policy_name: str) -> list[str]:
-    """The rule names of a ClusterPolicy incl. the autogen ones Kyverno adds for Pod-only rules."""
-    names: list[str] = []
-    for rule in _kyverno_rules(set_name)[policy_name]:
-        names += [rule["name"], f"autogen-{rule['name']}", f"autogen-cronjob-{rule['name']}"]
-    return names
-
-
-def _check_engine(engine: str) -> None:
-    if engine not in ENGINES:
-        raise ValueError(f"unknown policy engine {engine!r}; known engines: {', '.join(ENGINES)}")
 
 
 def _substitute(node: Any, values: dict[str, Any]) -> Any:
@@ -213,7 +90,7 @@ def _labels(info: PolicyInfo) -> dict[str, str]:
 def kyverno_policy(info: PolicyInfo, policy: Policy) -> dict[str, Any]:
     """One ClusterPolicy; rules match Pod (autogen covers controllers) unless they name their kinds."""
     rules = []
-    for source in _substitute(_kyverno_rules(info.set_name)[info.name], _parameters(policy)):
+    for source in _substitute(kyverno_rules(info.set_name)[info.name], _parameters(policy)):
         kinds = source.get("kinds", ["Pod"])
         rules.append(
             {
@@ -235,7 +112,7 @@ def _gatekeeper_cel(info: PolicyInfo) -> list[dict[str, Any]]:
     validations = cel_sets.cel_rules(info.set_name).get(info.name)
     if not validations:
         return []
-    message = _kyverno_rules(info.set_name)[info.name][0]["validate"]["message"]
+    message = kyverno_rules(info.set_name)[info.name][0]["validate"]["message"]
     return [cel_sets.gatekeeper_code(validations, message)]
 
 
@@ -246,7 +123,7 @@ def kyverno_validating_policy(info: PolicyInfo, policy: Policy, version: str) ->
         "allowedRegistriesCel": cel_sets.registries_literal(list(policy.allowed_registries)),
     }
     validations = _substitute(cel_sets.cel_rules(info.set_name)[info.name], params)
-    rules = _kyverno_rules(info.set_name)[info.name]
+    rules = kyverno_rules(info.set_name)[info.name]
     metadata = _kyverno_metadata(info)
     return cel_sets.validating_policy(
         metadata,
@@ -406,7 +283,7 @@ def check_exceptions(
     `require_deployed`, also for one naming a policy whose set is not in `sets` (otherwise such an
     exception has nothing to relax and is left out of the plan).
     """
-    _check_engine(engine)
+    check_engine(engine)
     owner = {name: set_name for set_name in POLICY_SETS for name in policy_names(engine, set_name)}
     found: dict[str, str] = {}
     for exception in policy.exceptions:
@@ -503,33 +380,12 @@ def plan_policy_sets(
 ) -> dict[str, str]:
     """Repo-relative path -> file text for the given sets of one engine (pure, deterministic).
     `kyverno_api`: the ValidatingPolicy apiVersion to write (None: ClusterPolicies)."""
-    _check_engine(engine)
+    check_engine(engine)
     for set_name in sets:
-        _set_policies(set_name)  # raises ValueError for an unknown set
+        set_policies(set_name)  # raises ValueError for an unknown set
     owners = check_exceptions(engine, sets, policy)
     if engine == "kyverno":
         files = _plan_kyverno(sets, policy, owners, kyverno_api)
     else:
         files = _plan_gatekeeper(sets, policy)
     return dict(sorted(files.items()))
-
-
-def bigbang_policy_values(engine: str, policy: Policy) -> dict[str, Any]:
-    """Big Bang values that keep its own policy package consistent with the spec.
-
-    Kyverno: Big Bang's `restrict-image-registries` allows exactly `allowedRegistries`, and Big Bang's
-    own copy of any policy sggitops deploys under the same name is disabled, so each ClusterPolicy has
-    one owner (and the spec's exceptions apply to it). Gatekeeper: the `allowedDockerRegistries`
-    constraint gets the registries (Big Bang appends them to its Iron Bank defaults).
-    """
-    _check_engine(engine)
-    registries = list(policy.allowed_registries)
-    if engine == "gatekeeper":
-        violations = {"allowedDockerRegistries": {"parameters": {"repos": registries}}}
-        return {"gatekeeper": {"values": {"violations": violations}}}
-    policies: dict[str, Any] = {"restrict-image-registries": {"parameters": {"allow": registries}}}
-    for set_name in policy.sets:
-        for name in policy_names(engine, set_name):
-            if name in BIGBANG_KYVERNO_POLICIES:
-                policies[name] = {"enabled": False}
-    return {"kyvernoPolicies": {"values": {"policies": dict(sorted(policies.items()))}}}

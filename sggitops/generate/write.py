@@ -26,6 +26,7 @@ from sggitops import fsguard
 from sggitops.errors import SggitopsError
 from sggitops.generate.lock import LOCK_PATH, Lock, digest, read_lock
 from sggitops.generate.plan import Plan
+from sggitops.paths import CACHE_DIR_NAME, GENERATE_LOCK
 
 try:
     import fcntl
@@ -141,7 +142,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-RUN_LOCK = ".sggitops-cache/generate.lock"
+RUN_LOCK = f"{CACHE_DIR_NAME}/{GENERATE_LOCK}"
 """The file whose flock makes one generate at a time per repo (ignored by git checks like the cache)."""
 
 

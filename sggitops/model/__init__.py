@@ -1,6 +1,6 @@
 """The repo as Flux and Argo CD see it, built once per `validate` run and read by every family.
 
-    model = repo_model(ctx)           # cached in ctx.options["model"]
+    model = repo_model(ctx)           # cached in ctx.memo.model
     model.identity                    # Identity: this checkout's canonical URLs and branches
     model.sources                     # SourceIndex: Flux sources defined, generated, promised, declared
     model.fleet.clusters              # cluster name -> [Unit(key, objects: tuple[Placed], covers)]

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sggitops import yamlio
-from sggitops.checks.walk import seq
+from sggitops.context.walk import seq
 from sggitops.errors import InputError
 from sggitops.model.identity import Identity
 

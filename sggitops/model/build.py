@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sggitops.checks.context import RepoContext
-from sggitops.checks.walk import (
+from sggitops.context.repo import RepoContext
+from sggitops.context.walk import (
     HELM_GROUP,
     KUSTOMIZE_GROUP,
     Edge,
@@ -162,8 +162,8 @@ def has_path(src: Mapping[str, Any]) -> bool:
 
 
 def identity_of(ctx: RepoContext) -> Identity:
-    found = ctx.options.get("identity")
-    if isinstance(found, Identity):
+    found = ctx.settings.identity
+    if found is not None:
         return found
     return Identity(frozenset(canonical_url(u) for u in ctx.repo_urls), DEFAULT_BRANCHES)
 
@@ -176,7 +176,7 @@ class RepoModel:
         self.files = shared_sources(ctx)
         self.paths = RepoPaths(ctx, self.files)
         self.identity = identity_of(ctx)
-        declared = [Declared(*d) for d in ctx.options.get("declared_sources") or ()]
+        declared = [Declared(*d) for d in ctx.settings.config.sources]
         self._all = self._everything()
         self.sources = SourceIndex(ctx.repo, self.identity, self._all, declared, ctx.graph.kustomizations)
         self.substituted = self._substitute()
@@ -184,7 +184,7 @@ class RepoModel:
         self.fleet = build_clusters(
             ctx, self.files, self.paths, self.follow, self.sources.synthesized, expand=self._expand
         )
-        self._rename(getattr(ctx.options.get("config"), "clusters", ()))
+        self._rename(ctx.settings.config.clusters)
         self.flux_kustomizations: list[FluxKustomization] = []
         self.applications: list[Application] = []
         self.helm_releases: list[HelmRelease] = []
@@ -203,7 +203,7 @@ class RepoModel:
     def _substitute(self) -> set[str]:
         """Apply each Kustomization's postBuild variables to the path it builds (the first wins)."""
         variables: dict[str, dict[str, str]] = {}
-        extra = {str(k): str(v) for k, v in (self.ctx.options.get("variables") or {}).items()}
+        extra = {str(k): str(v) for k, v in self.ctx.settings.config.variables.items()}
         for p in self._all:
             post = mapping(mapping(p.obj.get("spec")).get("postBuild"))
             if not post or not is_kind(p.obj, KUSTOMIZE_GROUP, "Kustomization"):
@@ -286,8 +286,7 @@ class RepoModel:
         sets = [p for p in unit.objects if is_kind(p.obj, ARGO_GROUP, "ApplicationSet")]
         if not sets:
             return unit
-        config = self.ctx.options.get("config")
-        declared = tuple((c.name, c.server) for c in getattr(config, "clusters", ()) if c.name)
+        declared = tuple((c.name, c.server) for c in self.ctx.settings.config.clusters if c.name)
         context = AppSetContext(self.ctx.repo, self.identity, declared)
         generated: list[Placed] = []
         for p in sets:
@@ -342,8 +341,8 @@ class RepoModel:
 
 def repo_model(ctx: RepoContext) -> RepoModel:
     """The run's model (built on first use, then shared by every family)."""
-    found = ctx.options.get("model")
-    if not isinstance(found, RepoModel) or found.ctx is not ctx:
+    found = ctx.memo.model
+    if found is None or found.ctx is not ctx:
         found = RepoModel(ctx)
-        ctx.options["model"] = found
+        ctx.memo.model = found
     return found

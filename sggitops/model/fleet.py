@@ -17,8 +17,8 @@ import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sggitops.checks.context import RepoContext
-from sggitops.checks.walk import (
+from sggitops.context.repo import RepoContext
+from sggitops.context.walk import (
     Edge,
     Fleet,
     Follow,

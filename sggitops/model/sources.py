@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sggitops.checks.walk import (
+from sggitops.context.walk import (
     KUSTOMIZE_GROUP,
     Placed,
     group_of,

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sggitops.checks.context import RepoContext
-from sggitops.checks.walk import (
+from sggitops.context.repo import RepoContext
+from sggitops.context.walk import (
     KUSTOMIZE_GROUP,
     Edge,
     Fleet,
@@ -38,15 +38,15 @@ _SECRET_DOC = re.compile(
 
 def build_graph(ctx: RepoContext) -> ReconcileGraph:
     """Every cluster's appliers and what each applies, from the repo as the controllers walk it."""
-    memo = ctx.options.get("_reconcile_graph")
-    if isinstance(memo, ReconcileGraph):
+    memo = ctx.memo.reconcile_graph
+    if memo is not None:
         return memo
     model = repo_model(ctx)  # the repo as Flux and Argo CD walk it (built once per run)
     fleet, paths = model.fleet, model.paths
     graph = ReconcileGraph()
     for cluster, units in fleet.clusters.items():
         graph.clusters[cluster] = _cluster(ctx, cluster, units, fleet, paths)
-    ctx.options["_reconcile_graph"] = graph
+    ctx.memo.reconcile_graph = graph
     return graph
 
 

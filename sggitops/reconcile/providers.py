@@ -19,17 +19,14 @@ only when Argo CD's Application health assessment is on, as app-of-apps setups c
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sggitops import yamlio
 from sggitops.bigbang.packages_crds import bigbang_releases, chart_crd_groups, enabled
-from sggitops.errors import InputError
+from sggitops.reconcile.bigbang_values import bigbang_values, enabled_packages
 from sggitops.reconcile.model import Applier, ClusterGraph, Obj
-from sggitops.spec.resolve import deep_merge
 
 HELM_GROUP = "helm.toolkit.fluxcd.io"
 CONSTRAINTS_GROUP = "constraints.gatekeeper.sh"
@@ -269,7 +266,7 @@ def _from_values(
     label = f"Big Bang {version}"
     for key, values_key in keys.items():
         out.enabled[key] = enabled(values, values_key)
-    for name, entry in _packages(values).items():
+    for name, entry in enabled_packages(values).items():
         ns = str(entry.get("namespace", {}).get("name") or name) if isinstance(entry, Mapping) else name
         groups = chart_crd_groups(name) or ()
         out.releases[(ns, name)] = Provider(
@@ -277,46 +274,6 @@ def _from_values(
         )
         out.bigbang[(ns, name)] = version
         out.enabled[(ns, name)] = True
-
-
-def _packages(values: Mapping[str, Any]) -> dict[str, Any]:
-    found = values.get("packages")
-    if not isinstance(found, Mapping):
-        return {}
-    return {
-        re.sub(r"\W+", "-", str(k)).strip("-").lower(): v
-        for k, v in found.items()
-        if not (isinstance(v, Mapping) and v.get("enabled") is False)
-    }
-
-
-def bigbang_values(bigbang: Obj, everything: Iterable[tuple[str, Obj]]) -> dict[str, Any]:
-    """Big Bang's values as its valuesFrom layers merge them (layers the repo holds in plain text)."""
-    merged: dict[str, Any] = {}
-    layers = _spec(bigbang).get("valuesFrom")
-    by_name = {(o.kind, o.name): o for _a, o in everything if o.kind in ("ConfigMap", "Secret")}
-    for layer in layers if isinstance(layers, list) else []:
-        if not isinstance(layer, Mapping):
-            continue
-        found = by_name.get((str(layer.get("kind")), str(layer.get("name"))))
-        if found is None or "sops" in found.obj:
-            continue
-        data = found.obj.get("data") if found.kind == "ConfigMap" else found.obj.get("stringData")
-        text = data.get(str(layer.get("valuesKey") or "values.yaml")) if isinstance(data, Mapping) else None
-        if isinstance(text, str):
-            merged = deep_merge(merged, _values_doc(text))
-    return merged
-
-
-@lru_cache(maxsize=256)
-def _values_doc(text: str) -> dict[str, Any]:
-    """A values layer parsed once (clusters of a fleet share most layers); {} when not a mapping."""
-    try:
-        docs = yamlio.load_plain_all(text, "values.yaml")
-    except InputError:
-        return {}
-    doc = docs[0][2] if len(docs) == 1 else None
-    return doc if isinstance(doc, dict) else {}
 
 
 def _repo_chart_groups(repo: Path, chart: str, source: Obj | None) -> tuple[str, ...] | None:

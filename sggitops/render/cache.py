@@ -19,16 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from sggitops import fsguard
+from sggitops.paths import cache_root
 
-ENV_DIR = "SGGITOPS_CACHE_DIR"
 MISSING = "missing"
 """The digest recorded for a closure path that does not exist (creating it changes the key)."""
 
 
 def default_cache_dir(repo: Path) -> Path:
-    """`$SGGITOPS_CACHE_DIR`, else `<repo>/.sggitops-cache/render`."""
-    env = os.environ.get(ENV_DIR)
-    return Path(env) if env else repo / ".sggitops-cache" / "render"
+    """`render/` in the cache dir (`$SGGITOPS_CACHE_DIR`, else `<repo>/.sggitops-cache`)."""
+    return cache_root(repo) / "render"
 
 
 def cache_key(version: str, flags: Iterable[str], root: str, files: Iterable[tuple[str, str]]) -> str:

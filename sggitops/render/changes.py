@@ -9,9 +9,10 @@ from pathlib import Path
 import git
 
 from sggitops.errors import ToolError
+from sggitops.paths import CACHE_DIR_NAME
 from sggitops.render.graph import RepoGraph, scan_repo
 
-TOOL_DIR = "/.sggitops-cache/"
+TOOL_DIR = f"/{CACHE_DIR_NAME}/"
 """sggitops's own untracked output (the render cache) is never a change."""
 
 HINT_FETCH = (

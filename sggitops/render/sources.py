@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sggitops import fsguard, yamlio
 from sggitops.errors import InputError
-from sggitops.render.cache import default_cache_dir
+from sggitops.paths import cache_root
 from sggitops.render.kustomization import Kustomization, RefKind
 from sggitops.resource import ResourceId
 
@@ -108,7 +108,7 @@ def _file_sources(repo: Path, rel: str) -> list[Source]:
     except OSError:
         return []  # unreadable input: the build reports it
     key = hashlib.sha256(data).hexdigest()
-    cache = _cache_dir(repo) / key[:2] / f"{key}.json"
+    cache = sources_cache_dir(repo) / key[:2] / f"{key}.json"
     try:
         rows = json.loads(cache.read_text(encoding="utf-8"))
         return [Source(ResourceId(*row[:4]), rel, row[4], row[5]) for row in rows]
@@ -128,8 +128,9 @@ def _file_sources(repo: Path, rel: str) -> list[Source]:
     return found
 
 
-def _cache_dir(repo: Path) -> Path:
-    return default_cache_dir(repo).parent / "sources"
+def sources_cache_dir(repo: Path) -> Path:
+    """`sources/` in the cache dir (`$SGGITOPS_CACHE_DIR`, else `<repo>/.sggitops-cache`)."""
+    return cache_root(repo) / "sources"
 
 
 def _store(path: Path, text: str) -> None:

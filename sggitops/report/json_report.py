@@ -1,4 +1,4 @@
-"""`-o json`: DESIGN.md §3's stable `validate -o json` shape."""
+"""`-o json`: the stable `validate -o json` shape (README, "Output formats")."""
 
 from __future__ import annotations
 

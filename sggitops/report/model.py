@@ -11,7 +11,7 @@ from sggitops.findings import Finding, Severity
 
 @dataclass(frozen=True)
 class Summary:
-    """The counts of DESIGN.md §3's `summary` object; `infos` is extra and not part of the JSON shape."""
+    """The counts of the `summary` object of `validate -o json` (README, "Output formats"); `infos` is extra and not part of the JSON shape."""
 
     errors: int
     warnings: int

@@ -45,7 +45,7 @@ REPORTERS: dict[str, Reporter] = {
     reporter.name: reporter
     for reporter in (
         Reporter("text", "path:line:col lines and a summary, for people", text_report, render_text),
-        Reporter("json", "the stable `validate -o json` document (DESIGN.md §3)", json_report),
+        Reporter("json", "the stable `validate -o json` document (README, Output formats)", json_report),
         Reporter("junit", "JUnit XML for GitLab unit test reports", junit_report),
         Reporter("codequality", "GitLab Code Quality JSON", codequality_report),
         Reporter("sarif", "SARIF 2.1.0", sarif_report),

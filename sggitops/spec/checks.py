@@ -1,5 +1,7 @@
-"""Checks of a schema-valid spec that JSON Schema cannot express: duplicates, cross references,
-and what the pinned Big Bang versions can serve (through the version catalog)."""
+"""Checks of a schema-valid spec that JSON Schema cannot express: duplicates and cross references.
+
+What the pinned Big Bang versions can serve is checked above the spec, against the catalog
+(`sggitops.bigbang.spec_checks`)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,6 @@ from sggitops import yamlio
 from sggitops.errors import Location, SpecError
 from sggitops.findings import Severity
 from sggitops.rules import Rule
-from sggitops.spec.model import Platform
-from sggitops.spec.resolve import cluster_version
 
 RULES = (
     Rule(
@@ -43,7 +43,8 @@ RULES = (
 )
 
 
-def _at(doc: Any, path: list[Any], name: str) -> Location:
+def located(doc: Any, path: list[Any], name: str) -> Location:
+    """The location of the node at `path` in the spec document."""
     line, col = yamlio.locate(doc, path)
     return Location(name, line, col)
 
@@ -55,10 +56,10 @@ def _duplicates(
     for i, item in enumerate(items):
         value = item[key]
         if value in seen:
-            first = _at(doc, ["spec", section, seen[value], key], name)
+            first = located(doc, ["spec", section, seen[value], key], name)
             yield SpecError(
                 f"duplicate {section[:-1]} {key} '{value}'",
-                location=_at(doc, ["spec", section, i, key], name),
+                location=located(doc, ["spec", section, i, key], name),
                 rule="spec/duplicate",
                 hint=f"first defined at line {first.line}; {key}s must be unique",
             )
@@ -80,135 +81,79 @@ def reference_problems(doc: Any, plain: dict[str, Any], name: str) -> Iterator[S
     roles: dict[str, str] = {}
     for c in clusters:
         roles.setdefault(c["name"], c["role"])
-    run_clusters = sorted(n for n, r in roles.items() if r == "run")
+    yield from _keycloak_problems(doc, spec, roles, name)
+    project_ns = {p["name"]: list(p["namespaces"]) for p in projects}
+    run_envs = {c["environment"] for c in clusters if c["role"] == "run"}
+    for i, app in enumerate(apps):
+        yield from _app_problems(doc, i, app, project_ns, roles, run_envs, name)
+
+
+def _keycloak_problems(
+    doc: Any, spec: dict[str, Any], roles: dict[str, str], name: str
+) -> Iterator[SpecError]:
+    """sso.keycloakCluster names a build cluster of the spec."""
     keycloak = spec["sso"]["keycloakCluster"]
     if keycloak not in roles:
         yield SpecError(
             f"sso.keycloakCluster '{keycloak}' is not a cluster of this spec",
-            location=_at(doc, ["spec", "sso", "keycloakCluster"], name),
+            location=located(doc, ["spec", "sso", "keycloakCluster"], name),
             rule="spec/reference",
             hint=f"name a build cluster: {', '.join(sorted(n for n, r in roles.items() if r == 'build')) or 'none defined'}",
         )
     elif roles[keycloak] != "build":
         yield SpecError(
             f"sso.keycloakCluster '{keycloak}' is a {roles[keycloak]} cluster; Keycloak runs on build clusters",
-            location=_at(doc, ["spec", "sso", "keycloakCluster"], name),
+            location=located(doc, ["spec", "sso", "keycloakCluster"], name),
             rule="spec/reference",
             hint=f"name a build cluster: {', '.join(sorted(n for n, r in roles.items() if r == 'build')) or 'none defined'}",
         )
 
-    project_ns = {p["name"]: list(p["namespaces"]) for p in projects}
-    run_envs = {c["environment"] for c in clusters if c["role"] == "run"}
-    for i, app in enumerate(apps):
-        here = ["spec", "apps", i]
-        if app["project"] not in project_ns:
-            yield SpecError(
-                f"app '{app['name']}' names project '{app['project']}', which is not defined",
-                location=_at(doc, [*here, "project"], name),
-                rule="spec/reference",
-                hint=f"define it under spec.projects, or use one of: {', '.join(sorted(project_ns)) or 'none defined'}",
-            )
-        elif not any(fnmatch.fnmatchcase(app["namespace"], pat) for pat in project_ns[app["project"]]):
-            yield SpecError(
-                f"app '{app['name']}' deploys to namespace '{app['namespace']}', outside project '{app['project']}'",
-                location=_at(doc, [*here, "namespace"], name),
-                rule="spec/reference",
-                hint=f"the project allows namespaces {project_ns[app['project']]}",
-            )
-        for j, target in enumerate(app.get("clusters") or []):
-            if roles.get(target) == "run":
-                continue
-            problem = (
-                f"names cluster '{target}', which is not defined"
-                if target not in roles
-                else f"targets build cluster '{target}'; apps run on run clusters through Argo CD"
-            )
-            yield SpecError(
-                f"app '{app['name']}' {problem}",
-                location=_at(doc, [*here, "clusters", j], name),
-                rule="spec/reference",
-                hint=f"run clusters: {', '.join(run_clusters) or 'none defined'}",
-            )
-        for j, env in enumerate(app.get("environments") or []):
-            if env not in run_envs:
-                yield SpecError(
-                    f"app '{app['name']}' names environment '{env}', which no run cluster is in",
-                    location=_at(doc, [*here, "environments", j], name),
-                    rule="spec/reference",
-                    hint=f"environments of run clusters: {', '.join(sorted(run_envs)) or 'none'}",
-                )
 
-
-def _version_path(platform: Platform, doc: Any, cluster_index: int) -> list[Any]:
-    cluster = platform.clusters[cluster_index]
-    if cluster.bigbang_version:
-        return ["spec", "clusters", cluster_index, "bigbang", "version"]
-    env = platform.environments.get(cluster.environment)
-    if env is not None and env.bigbang_version:
-        return ["spec", "environments", cluster.environment, "bigbang", "version"]
-    return ["spec", "bigbang", "version"]
-
-
-def catalog_problems(platform: Platform, doc: Any, name: str) -> Iterator[SpecError]:
-    """Versions the catalog does not know, choices a version cannot serve, unknown package toggles."""
-    from sggitops.bigbang.catalog import load_catalog
-
-    catalog = load_catalog()
-    reported: set[tuple[str, ...]] = set()
-    choice_keys = {"policyEngine", "runtimeSecurity", "tracing", "certManager"}
-    for i, cluster in enumerate(platform.clusters):
-        version = cluster_version(platform, cluster.name)
-        vpath = _version_path(platform, doc, i)
-        try:
-            catalog.check_version(version)
-        except ValueError as err:
-            key = ("version", *map(str, vpath))
-            if key not in reported:
-                reported.add(key)
-                yield SpecError(
-                    str(err), location=_at(doc, vpath, name), rule="spec/version", hint=_hint_of(err)
-                )
+def _app_problems(
+    doc: Any,
+    i: int,
+    app: dict[str, Any],
+    project_ns: dict[str, list[str]],
+    roles: dict[str, str],
+    run_envs: set[str],
+    name: str,
+) -> Iterator[SpecError]:
+    """An app's project, namespace, clusters and environments exist and fit."""
+    run_clusters = sorted(n for n, r in roles.items() if r == "run")
+    here = ["spec", "apps", i]
+    if app["project"] not in project_ns:
+        yield SpecError(
+            f"app '{app['name']}' names project '{app['project']}', which is not defined",
+            location=located(doc, [*here, "project"], name),
+            rule="spec/reference",
+            hint=f"define it under spec.projects, or use one of: {', '.join(sorted(project_ns)) or 'none defined'}",
+        )
+    elif not any(fnmatch.fnmatchcase(app["namespace"], pat) for pat in project_ns[app["project"]]):
+        yield SpecError(
+            f"app '{app['name']}' deploys to namespace '{app['namespace']}', outside project '{app['project']}'",
+            location=located(doc, [*here, "namespace"], name),
+            rule="spec/reference",
+            hint=f"the project allows namespaces {project_ns[app['project']]}",
+        )
+    for j, target in enumerate(app.get("clusters") or []):
+        if roles.get(target) == "run":
             continue
-        for problem in catalog.choice_problems(version, platform.choices):
-            key = ("choice", problem.field, version)
-            if key in reported:
-                continue
-            reported.add(key)
-            path = ["spec", "choices", problem.field] if problem.field in choice_keys else vpath
+        problem = (
+            f"names cluster '{target}', which is not defined"
+            if target not in roles
+            else f"targets build cluster '{target}'; apps run on run clusters through Argo CD"
+        )
+        yield SpecError(
+            f"app '{app['name']}' {problem}",
+            location=located(doc, [*here, "clusters", j], name),
+            rule="spec/reference",
+            hint=f"run clusters: {', '.join(run_clusters) or 'none defined'}",
+        )
+    for j, env in enumerate(app.get("environments") or []):
+        if env not in run_envs:
             yield SpecError(
-                f"{problem.message} (Big Bang {version}, used by cluster '{cluster.name}')",
-                location=_at(doc, path, name),
-                rule="spec/choice",
-                hint=problem.hint,
-            )
-        for package in cluster.packages:
-            if package not in catalog.logical_packages:
-                yield SpecError(
-                    f"cluster '{cluster.name}': unknown package '{package}'",
-                    location=_at(doc, ["spec", "clusters", i, "packages", package], name),
-                    rule="spec/package",
-                    hint=f"logical packages: {', '.join(sorted(catalog.logical_packages))}",
-                )
-    yield from _exception_problems(platform, doc, name)
-
-
-def _exception_problems(platform: Platform, doc: Any, name: str) -> Iterator[SpecError]:
-    if not platform.policy.exceptions:
-        return
-    from sggitops.generate.policies import all_policy_names
-
-    engine = platform.choices.policy_engine
-    known = all_policy_names(engine)
-    for i, exc in enumerate(platform.policy.exceptions):
-        if exc.policy not in known:
-            yield SpecError(
-                f"policy exception names '{exc.policy}', which is not a {engine} policy of sggitops",
-                location=_at(doc, ["spec", "policy", "exceptions", i, "policy"], name),
+                f"app '{app['name']}' names environment '{env}', which no run cluster is in",
+                location=located(doc, [*here, "environments", j], name),
                 rule="spec/reference",
-                hint=f"known policies: {', '.join(sorted(known))}",
+                hint=f"environments of run clusters: {', '.join(sorted(run_envs)) or 'none'}",
             )
-
-
-def _hint_of(err: ValueError) -> str:
-    hint = getattr(err, "hint", "")
-    return str(hint) if hint else "Big Bang versions are x.y.z tags from 2.0.0 to 3.31.0"

@@ -15,6 +15,7 @@ from typing import Any
 from sggitops import fsguard, yamlio
 from sggitops.errors import Location, SpecError
 from sggitops.findings import Severity
+from sggitops.paths import SPEC_FILE as SPEC_FILE
 from sggitops.rules import Rule
 from sggitops.spec import checks
 from sggitops.spec.model import (
@@ -36,7 +37,6 @@ from sggitops.spec.model import (
 )
 from sggitops.spec.schema import schema_errors
 
-SPEC_FILE = "platform.yaml"
 """The spec's file name at the repo root."""
 
 MAX_SPEC_BYTES = 4 * 1024 * 1024
@@ -77,19 +77,6 @@ RULES = (
         summary="platform.yaml is not valid YAML",
     ),
 )
-
-
-def load_spec(path: Path, *, display: str | None = None) -> Platform:
-    """Load and check a spec file; raise SpecError (all problems) when it is not a valid platform."""
-    return load_spec_with_digest(path, display=display)[0]
-
-
-def load_spec_with_digest(path: Path, *, display: str | None = None) -> tuple[Platform, str]:
-    """The checked Platform and the digest of its data (what the lock records)."""
-    name = display or path.name
-    text = read_spec_text(path, name)
-    platform = parse_spec(text, name)
-    return platform, spec_digest(text)
 
 
 def read_spec_text(path: Path, name: str) -> str:
@@ -140,8 +127,9 @@ def read_spec_text(path: Path, name: str) -> str:
         ) from None
 
 
-def parse_spec(text: str, name: str = SPEC_FILE) -> Platform:
-    """Parse spec text into a checked Platform model."""
+def parse_spec_doc(text: str, name: str = SPEC_FILE) -> tuple[Platform, Any]:
+    """Parse spec text into a Platform model checked on its own (schema, references), and its YAML
+    document; `sggitops.specfile` adds the checks against the Big Bang catalog."""
     doc = yamlio.load_one(text, name, rule="spec/yaml")
     if doc is None:
         raise SpecError(
@@ -163,15 +151,12 @@ def parse_spec(text: str, name: str = SPEC_FILE) -> Platform:
     if not problems:
         problems = list(checks.reference_problems(doc, plain, name))
     if problems:
-        raise _bundle(problems)
-    platform = build_platform(doc, plain, name)
-    problems = list(checks.catalog_problems(platform, doc, name))
-    if problems:
-        raise _bundle(problems)
-    return platform
+        raise bundle(problems)
+    return build_platform(doc, plain, name), doc
 
 
-def _bundle(problems: list[SpecError]) -> SpecError:
+def bundle(problems: list[SpecError]) -> SpecError:
+    """One SpecError carrying every problem (the first one's message)."""
     first = problems[0]
     return SpecError(
         first.message, location=first.location, rule=first.rule, hint=first.hint, problems=list(problems)
@@ -213,43 +198,6 @@ def build_platform(doc: Any, plain: dict[str, Any], name: str) -> Platform:
     """Frozen dataclasses from schema-valid plain data."""
     spec = plain["spec"]
     bb = spec["bigbang"]
-    choices = spec.get("choices") or {}
-    policy = spec.get("policy") or {}
-    ci = spec.get("ci") or {}
-    environments = {
-        env_name: Environment(
-            name=env_name,
-            bigbang_version=((env or {}).get("bigbang") or {}).get("version"),
-            values=_values((env or {}).get("values")),
-        )
-        for env_name, env in (spec.get("environments") or {}).items()
-    }
-    clusters = tuple(
-        Cluster(
-            name=c["name"],
-            role=c["role"],
-            environment=c["environment"],
-            domain=c["domain"],
-            kubernetes_version=c["kubernetesVersion"],
-            cloud=Cloud(provider=c["cloud"]["provider"], region=c["cloud"]["region"]),
-            packages=dict(c.get("packages") or {}),
-            values=_values(c.get("values")),
-            bigbang_version=(c.get("bigbang") or {}).get("version"),
-            location=_loc(doc, ["spec", "clusters", i], name),
-        )
-        for i, c in enumerate(spec["clusters"])
-    )
-    exceptions = tuple(
-        PolicyException(
-            policy=e["policy"],
-            namespaces=tuple(e["namespaces"]),
-            reason=e["reason"],
-            expires=e["expires"],
-            location=_loc(doc, ["spec", "policy", "exceptions", i, "expires"], name),
-        )
-        for i, e in enumerate(policy.get("exceptions") or [])
-    )
-    defaults = Policy()
     return Platform(
         name=plain["metadata"]["name"],
         repo=Repo(
@@ -264,55 +212,110 @@ def build_platform(doc: Any, plain: dict[str, Any], name: str) -> Platform:
             secret_ref=_secret_ref(bb, BigBang.secret_ref),
         ),
         sops=_sops(spec.get("sops", {})),
-        choices=Choices(
-            policy_engine=choices.get("policyEngine", "kyverno"),
-            runtime_security=choices.get("runtimeSecurity", "neuvector"),
-            tracing=choices.get("tracing", "tempo"),
-            cert_manager=bool(choices.get("certManager", False)),
-        ),
+        choices=_choices(spec.get("choices") or {}),
         sso=Sso(keycloak_cluster=spec["sso"]["keycloakCluster"], realm=spec["sso"].get("realm", "baby-yoda")),
-        policy=Policy(
-            sets=tuple(policy.get("sets", defaults.sets)),
-            allowed_registries=tuple(policy.get("allowedRegistries", defaults.allowed_registries)),
-            exceptions=exceptions,
-            kyverno_api=policy.get("kyvernoApi", defaults.kyverno_api),
-        ),
-        environments=environments,
-        clusters=clusters,
-        projects=tuple(
-            Project(
-                name=p["name"],
-                source_repos=tuple(p["sourceRepos"]),
-                namespaces=tuple(p["namespaces"]),
-                groups=tuple(p.get("groups") or ()),
-                description=p.get("description", ""),
-            )
-            for p in spec.get("projects") or []
-        ),
-        apps=tuple(
-            App(
-                name=a["name"],
-                project=a["project"],
-                repo_url=a["repoURL"],
-                path=a["path"],
-                target_revision=a["targetRevision"],
-                namespace=a["namespace"],
-                clusters=tuple(a.get("clusters") or ()),
-                environments=tuple(a.get("environments") or ()),
-                sync=SyncPolicy(
-                    automated=(a.get("sync") or {}).get("automated", True),
-                    prune=(a.get("sync") or {}).get("prune", True),
-                    self_heal=(a.get("sync") or {}).get("selfHeal", True),
-                ),
-            )
-            for a in spec.get("apps") or []
-        ),
-        ci=GitlabCi(
-            enabled=ci.get("gitlab", True),
-            image=ci.get("image", ""),
-            sggitops_version=ci.get("sggitopsVersion", ""),
-            shard_threshold=ci.get("shardThreshold", 50),
-            shards=ci.get("shards", 4),
-        ),
+        policy=_policy(doc, spec.get("policy") or {}, name),
+        environments=_environments(spec),
+        clusters=_clusters(doc, spec, name),
+        projects=tuple(_project(p) for p in spec.get("projects") or []),
+        apps=tuple(_app(a) for a in spec.get("apps") or []),
+        ci=_ci(spec.get("ci") or {}),
         source=name,
+    )
+
+
+def _choices(choices: dict[str, Any]) -> Choices:
+    return Choices(
+        policy_engine=choices.get("policyEngine", "kyverno"),
+        runtime_security=choices.get("runtimeSecurity", "neuvector"),
+        tracing=choices.get("tracing", "tempo"),
+        cert_manager=bool(choices.get("certManager", False)),
+    )
+
+
+def _policy(doc: Any, policy: dict[str, Any], name: str) -> Policy:
+    exceptions = tuple(
+        PolicyException(
+            policy=e["policy"],
+            namespaces=tuple(e["namespaces"]),
+            reason=e["reason"],
+            expires=e["expires"],
+            location=_loc(doc, ["spec", "policy", "exceptions", i, "expires"], name),
+        )
+        for i, e in enumerate(policy.get("exceptions") or [])
+    )
+    defaults = Policy()
+    return Policy(
+        sets=tuple(policy.get("sets", defaults.sets)),
+        allowed_registries=tuple(policy.get("allowedRegistries", defaults.allowed_registries)),
+        exceptions=exceptions,
+        kyverno_api=policy.get("kyvernoApi", defaults.kyverno_api),
+    )
+
+
+def _environments(spec: dict[str, Any]) -> dict[str, Environment]:
+    return {
+        env_name: Environment(
+            name=env_name,
+            bigbang_version=((env or {}).get("bigbang") or {}).get("version"),
+            values=_values((env or {}).get("values")),
+        )
+        for env_name, env in (spec.get("environments") or {}).items()
+    }
+
+
+def _clusters(doc: Any, spec: dict[str, Any], name: str) -> tuple[Cluster, ...]:
+    return tuple(
+        Cluster(
+            name=c["name"],
+            role=c["role"],
+            environment=c["environment"],
+            domain=c["domain"],
+            kubernetes_version=c["kubernetesVersion"],
+            cloud=Cloud(provider=c["cloud"]["provider"], region=c["cloud"]["region"]),
+            packages=dict(c.get("packages") or {}),
+            values=_values(c.get("values")),
+            bigbang_version=(c.get("bigbang") or {}).get("version"),
+            location=_loc(doc, ["spec", "clusters", i], name),
+        )
+        for i, c in enumerate(spec["clusters"])
+    )
+
+
+def _project(p: dict[str, Any]) -> Project:
+    return Project(
+        name=p["name"],
+        source_repos=tuple(p["sourceRepos"]),
+        namespaces=tuple(p["namespaces"]),
+        groups=tuple(p.get("groups") or ()),
+        description=p.get("description", ""),
+    )
+
+
+def _app(a: dict[str, Any]) -> App:
+    sync = a.get("sync") or {}
+    return App(
+        name=a["name"],
+        project=a["project"],
+        repo_url=a["repoURL"],
+        path=a["path"],
+        target_revision=a["targetRevision"],
+        namespace=a["namespace"],
+        clusters=tuple(a.get("clusters") or ()),
+        environments=tuple(a.get("environments") or ()),
+        sync=SyncPolicy(
+            automated=sync.get("automated", True),
+            prune=sync.get("prune", True),
+            self_heal=sync.get("selfHeal", True),
+        ),
+    )
+
+
+def _ci(ci: dict[str, Any]) -> GitlabCi:
+    return GitlabCi(
+        enabled=ci.get("gitlab", True),
+        image=ci.get("image", ""),
+        sggitops_version=ci.get("sggitopsVersion", ""),
+        shard_threshold=ci.get("shardThreshold", 50),
+        shards=ci.get("shards", 4),
     )

@@ -17,7 +17,7 @@ from sggitops.render.cache import MISSING, FileDigests
 from sggitops.render.graph import scan_repo
 from sggitops.render.kustomization import parse
 from sggitops.render.sources import _file_sources
-from sggitops.spec.load import load_spec
+from sggitops.specfile import load_spec
 from tests.hostile.shapes import SHAPES, plant
 
 REL = "overlays/dev/thing.yaml"

@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 
 from sggitops.policy.goregex import GoRegexError, compile_go
 from sggitops.policy.kyverno.values import is_number, parse_duration, parse_quantity, wildcard_match
+from sggitops.yamlio import to_plain
 
 STRING = {"types": ["string"]}
 NUMBER = {"types": ["number"]}
@@ -168,8 +169,6 @@ def _parse_json(text: str) -> Any:
 
 
 def _parse_yaml(text: str) -> Any:
-    from sggitops.yamlio import to_plain
-
     try:
         return to_plain(YAML(typ="safe", pure=True).load(text))
     except Exception as err:  # ruamel raises several unrelated error types
@@ -242,8 +241,6 @@ _TABLE: dict[str, tuple[Callable[..., Any], tuple[dict[str, Any], ...]]] = {
     "md5": (lambda s: hashlib.md5(s.encode(), usedforsecurity=False).hexdigest(), (STRING,)),
     "sha256": (lambda s: hashlib.sha256(s.encode()).hexdigest(), (STRING,)),
 }
-
-FUNCTION_NAMES = frozenset(_TABLE)
 
 
 def _method(function: Callable[..., Any]) -> Callable[..., Any]:

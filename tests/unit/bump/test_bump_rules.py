@@ -11,7 +11,7 @@ from sggitops.bump.bump import plan_bump
 from sggitops.bump.plan import BumpRefused
 from sggitops.bump.versions import fleet_matrix, render_matrix_text
 from sggitops.checks.skew import skew_findings
-from sggitops.spec.load import parse_spec
+from sggitops.specfile import parse_spec
 from tests.helpers import fleet_spec
 
 

@@ -18,11 +18,12 @@ import pytest
 
 from sggitops.bigbang.chart import forget_loaded
 from sggitops.checks import bigbang
-from sggitops.checks.context import RepoContext, Target
 from sggitops.checks.skew import skew_findings
+from sggitops.context.repo import RepoContext, Target
+from sggitops.context.settings import RunSettings
 from sggitops.findings import Finding, Severity
 from sggitops.render import Renderer, scan_repo
-from sggitops.spec.load import parse_spec
+from sggitops.specfile import parse_spec
 from sggitops.validate import load_platform
 from tests.helpers import SMALL_SPEC, fleet_spec, run_cli
 
@@ -104,7 +105,7 @@ def run_check(
         targets=targets,
         renders=renders,
         platform=platform,
-        options={"bigbang_repo": source, "cache_dir": cache or root.parent / "cache"},
+        settings=RunSettings(bigbang_repo=source, cache_dir=cache or root.parent / "cache"),
     )
     # info findings (bigbang/render: rendered without the absent optional Secrets) are not problems
     return sorted(f for f in bigbang.check(ctx) if f.severity is not Severity.INFO)
@@ -307,9 +308,13 @@ def test_skew_runs_only_at_repo_level(tmp_path: Path) -> None:
     root.mkdir()
     (root / "platform.yaml").write_text(spec)
     ctx = RepoContext(
-        repo=root, graph=scan_repo(root), targets={}, renders={}, platform=parse_spec(spec), options={}
+        repo=root,
+        graph=scan_repo(root),
+        targets={},
+        renders={},
+        platform=parse_spec(spec),
     )
     # run-000 (dev) is 6 minors behind, and prod (build) is ahead of the dev wave
     assert [f.rule for f in bigbang.check(ctx)] == ["bigbang/version-skew"] * 2
-    ctx.options["repo_level"] = False
+    ctx.settings = RunSettings(repo_level=False)
     assert list(bigbang.check(ctx)) == []

@@ -10,7 +10,7 @@ from sggitops.checks import drift
 from sggitops.checks.context import RepoContext
 from sggitops.findings import Finding, Severity
 from sggitops.render import scan_repo
-from sggitops.spec.load import load_spec_with_digest
+from sggitops.specfile import load_spec_with_digest
 from tests.helpers import SMALL_SPEC, run_cli
 
 VALUES = "overlays/run-dev/values.yaml"

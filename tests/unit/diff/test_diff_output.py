@@ -1,4 +1,4 @@
-"""json (DESIGN.md §3 shape), markdown (marker, table, details, cap) and text."""
+"""json (the README shape), markdown (marker, table, details, cap) and text."""
 
 from __future__ import annotations
 

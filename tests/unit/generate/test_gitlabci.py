@@ -12,7 +12,7 @@ import pytest
 
 from sggitops import yamlio
 from sggitops.generate.gitlabci import DEFAULT_IMAGE, plan_gitlab_ci, shard_count
-from sggitops.spec.load import parse_spec
+from sggitops.specfile import parse_spec
 from tests.helpers import SMALL_SPEC, fleet_spec, run_cli
 
 MR = '$CI_PIPELINE_SOURCE == "merge_request_event"'

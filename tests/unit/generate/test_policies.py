@@ -15,16 +15,10 @@ import pytest
 from regopy import Interpreter
 
 from sggitops import yamlio
-from sggitops.generate import policies
-from sggitops.generate.policies import (
-    ENGINES,
-    POLICY_SETS,
-    all_policy_names,
-    bigbang_policy_values,
-    check_exceptions,
-    plan_policy_sets,
-    policy_names,
-)
+from sggitops.generate.bigbang_policies import bigbang_policy_values
+from sggitops.generate.policies import check_exceptions, plan_policy_sets
+from sggitops.policy import catalogue
+from sggitops.policy.catalogue import ENGINES, POLICY_SETS, all_policy_names, policy_names
 from sggitops.spec.model import Policy, PolicyException
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -98,7 +92,7 @@ def test_gatekeeper_layout_orders_templates_before_constraints() -> None:
     files = plan_policy_sets("gatekeeper", ["restricted"], Policy())
     root = "bases/policies/gatekeeper/restricted"
     assert load(files[f"{root}/kustomization.yaml"])["resources"] == ["templates", "constraints"]
-    for info in policies.policy_infos("restricted"):
+    for info in catalogue.policy_infos("restricted"):
         template = load(files[f"{root}/templates/{info.name}.yaml"])
         constraint = load(files[f"{root}/constraints/{info.name}.yaml"])
         assert template["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "-1"
@@ -220,8 +214,8 @@ def rego_violations(rego: str, obj: dict[str, Any], parameters: dict[str, Any]) 
 
 def test_rego_modules_compile_on_regopy() -> None:
     for set_name in POLICY_SETS:
-        for info in policies.policy_infos(set_name):
-            rego = policies.rego_module(set_name, info.name)
+        for info in catalogue.policy_infos(set_name):
+            rego = catalogue.rego_module(set_name, info.name)
             assert rego_violations(rego, {"apiVersion": "v1", "kind": "ConfigMap"}, {}) == []
 
 
@@ -264,7 +258,9 @@ def test_gatekeeper_examples_on_regopy(set_name: str, name: str, path: Path) -> 
         (EXAMPLES / "gatekeeper" / set_name / "policies" / "constraints" / f"{name}.yaml").read_text()
     )
     found = rego_violations(
-        policies.rego_module(set_name, name), load(path.read_text()), constraint["spec"].get("parameters", {})
+        catalogue.rego_module(set_name, name),
+        load(path.read_text()),
+        constraint["spec"].get("parameters", {}),
     )
     if path.name.startswith("fail-"):
         assert found, f"{path.name}: expected violations"

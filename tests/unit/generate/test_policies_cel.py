@@ -12,8 +12,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from sggitops import yamlio
-from sggitops.generate.policies import POLICY_SETS, kyverno_api_version, plan_policy_sets
+from sggitops.generate.policies import kyverno_api_version, plan_policy_sets
 from sggitops.policy import engines
+from sggitops.policy.catalogue import POLICY_SETS
 from sggitops.policy.kyverno_versions import kyverno_minor, validating_policy_version
 from sggitops.policy.testing import run_suites
 from sggitops.spec.model import Policy, PolicyException
@@ -57,7 +58,7 @@ def test_the_oldest_cluster_decides_and_the_spec_switch_forces(tmp_path: Path) -
 
 
 def _platform() -> Any:
-    from sggitops.spec.load import load_spec
+    from sggitops.specfile import load_spec
 
     return load_spec(ROOT / "platform.yaml")
 

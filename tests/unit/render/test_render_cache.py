@@ -62,4 +62,4 @@ def test_default_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("SGGITOPS_CACHE_DIR", raising=False)
     assert default_cache_dir(tmp_path) == tmp_path / ".sggitops-cache" / "render"
     monkeypatch.setenv("SGGITOPS_CACHE_DIR", os.fspath(tmp_path / "shared"))
-    assert default_cache_dir(tmp_path) == tmp_path / "shared"
+    assert default_cache_dir(tmp_path) == tmp_path / "shared" / "render"  # the variable names the cache root

@@ -6,7 +6,7 @@ import jsonschema
 
 from sggitops.report import REPORTERS, Report
 
-# DESIGN.md §3 `validate -o json`; other keys may be added later, these must stay.
+# `validate -o json` (README, "Output formats"); other keys may be added later, these must stay.
 VALIDATE_JSON_SCHEMA = {
     "type": "object",
     "required": ["version", "findings", "summary"],

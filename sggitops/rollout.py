@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from sggitops.checks.context import RepoContext
+from sggitops.context.repo import RepoContext
 from sggitops.reconcile.graph import build_graph
 from sggitops.reconcile.providers import collect
 from sggitops.reconcile.rollout import ClusterRollout, plan_rollout
