@@ -13,7 +13,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import posixpath
+import shutil
+import tempfile
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -34,7 +37,7 @@ from sggitops.render.kustomization import find_file
 from sggitops.render.kustomize import Render
 from sggitops.repoconfig import RepoConfig, load_config
 from sggitops.resource import ResourceId
-from sggitops.runcache import CachedRun, RunCache, run_key
+from sggitops.runcache import DEFAULT_DIR, CachedRun, RunCache, run_key, tracked_files
 from sggitops.spec.load import SPEC_FILE
 from sggitops.spec.model import Platform
 
@@ -157,8 +160,38 @@ class Validator:
         self.root = root.resolve()
         self.options = options
         self.progress = progress
+        self.notes: list[Finding] = []
+        self._ignore_tracked_cache()
         self.plain_locations: dict[tuple[str, ResourceId], tuple[str, int, int]] = {}
         self.entry_files: list[str] = []
+
+    def _ignore_tracked_cache(self) -> None:
+        """A cache dir whose files git tracks came with the commit (perhaps poisoned): never read it."""
+        tracked: list[str] = []
+        for cache_dir in dict.fromkeys(
+            [self.options.cache_dir or self.root / DEFAULT_DIR, self.root / DEFAULT_DIR]
+        ):
+            tracked = tracked_files(self.root, cache_dir) if self.options.use_cache else []
+            if tracked:
+                break
+        if not tracked:
+            return
+        scratch = tempfile.mkdtemp(prefix="sggitops-cache-")
+        weakref.finalize(self, shutil.rmtree, scratch, True)
+        self.options = dataclasses.replace(self.options, cache_dir=Path(scratch), use_cache=False)
+        shown = cache_dir.resolve().relative_to(self.root).as_posix()
+        self.notes.append(
+            Finding(
+                shown,
+                0,
+                0,
+                "validate/cache-tracked",
+                Severity.WARNING,
+                f"the cache directory {shown} has {len(tracked)} file(s) tracked by git (e.g. {tracked[0]});"
+                " it was ignored and this run used no cache",
+                hint=f"git rm -r --cached {shown} and add it to .gitignore",
+            )
+        )
 
     def _say(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -176,6 +209,7 @@ class Validator:
                     hit.findings, hit.overlays, hit.objects, time.perf_counter() - start, hit.clusters
                 )
         result = self._run(start, kustomize)
+        result.findings = [*self.notes, *result.findings]
         if runs is not None:
             runs.put(key, CachedRun(result.findings, result.overlays, result.objects, result.clusters))
         return result
@@ -191,6 +225,7 @@ class Validator:
     def context(self, kustomize: Kustomize) -> tuple[RepoContext, RepoModel, RepoConfig]:
         """Render what the controllers would apply and build the repo model: what every family reads
         (and what `rollout` plans from)."""
+        self._say("discover", 0, 1)
         platform = load_platform(self.root)
         config = load_config(self.root)
         graph = scan_repo(self.root)
@@ -239,6 +274,7 @@ class Validator:
                 "config": config,
             },
         )
+        self._say("model", 0, 1)
         model = repo_model(ctx)
         self._adopt(ctx, model, platform, config)
         return ctx, model, config

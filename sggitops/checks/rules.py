@@ -77,6 +77,7 @@ RULES: dict[str, str] = {
     "reconcile/app-namespace-missing": "an Application destination namespace no one creates, without CreateNamespace",
     "argocd/appset-unexpanded": "an ApplicationSet generator that cannot be expanded offline (its Applications are not checked)",
     "validate/nothing-checked": "validate found nothing to check (no kustomization, Flux Kustomization or Application)",
+    "validate/cache-tracked": "the cache directory has files tracked by git (committed, perhaps poisoned): ignored",
 }
 
 
