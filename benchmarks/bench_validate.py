@@ -5,7 +5,9 @@
   (`--changed-since HEAD` after editing that cluster's values in platform.yaml and regenerating);
 - schema validation of the rendered objects by sggitops vs `kubernetes_validate.validate()` per object.
 
-Prints the times and the ratios against the baseline and the cold run.
+Prints the times and the ratios against the baseline and the cold run, and a per-stage breakdown of
+the cold and the one-cluster run (discover, render, model, each check family, reports) from the
+validator's progress stages, each against the baseline of the same run.
 
     python benchmarks/bench_validate.py [--clusters 100]
 """
@@ -24,8 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import git
 
+from sggitops import __version__
+from sggitops.checks.credentials import repo_scrubber
+from sggitops.checks.rules import rule_docs
 from sggitops.render import find_kustomize, scan_repo
-from sggitops.validate import ValidateOptions, Validator
+from sggitops.report.build import scrub_findings
+from sggitops.report.model import Report
+from sggitops.report.registry import REPORTERS
+from sggitops.validate import ValidateOptions, ValidateResult, Validator
 from tests.helpers import fleet_spec, run_cli
 
 
@@ -33,6 +41,54 @@ def _time(func: object) -> float:
     start = time.perf_counter()
     func()  # type: ignore[operator]
     return time.perf_counter() - start
+
+
+class Stages:
+    """A validator `progress` callback that times each stage (from its first report to the next stage's)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.stage = ""
+        self.since = time.perf_counter()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+
+    def close(self) -> None:
+        now = time.perf_counter()
+        if self.stage:
+            self.seconds[self.stage] = self.seconds.get(self.stage, 0.0) + now - self.since
+        self.since = now
+        self.stage = ""
+
+
+def _reports(repo: Path, result: ValidateResult) -> dict[str, float]:
+    """Seconds to build the report (secret scrubbing) and to render each format."""
+    times: dict[str, float] = {}
+    start = time.perf_counter()
+    scrub = repo_scrubber(repo.resolve(), (o for r in result.renders.values() for o in r.objects))
+    report = Report(
+        findings=scrub_findings(result.findings, scrub),
+        tool_version=__version__,
+        overlays=result.overlays,
+        objects=result.objects,
+        seconds=result.seconds,
+        checked=result.clusters,
+        rule_docs=rule_docs(),
+    )
+    times["report: build"] = time.perf_counter() - start
+    for name, reporter in REPORTERS.items():
+        times[f"report: {name}"] = _time(lambda reporter=reporter: reporter.render(report))
+    return times
+
+
+def _breakdown(title: str, stages: dict[str, float], bare_s: float) -> None:
+    print(f"{title}: per stage (s, % of the bare kustomize loop)")
+    for name, seconds in sorted(stages.items(), key=lambda kv: -kv[1]):
+        if seconds >= 0.005:
+            print(f"  {name:34s}{seconds:8.2f} s  {100 * seconds / bare_s:6.1f}%")
 
 
 def main() -> None:
@@ -59,10 +115,13 @@ def main() -> None:
         bare_s = _time(bare)
         cache = Path(tmp) / "cache"
         options = ValidateOptions(cache_dir=cache)
-        result = {}
+        result: dict[str, ValidateResult] = {}
+
+        cold_stages = Stages()
 
         def cold() -> None:
-            result["cold"] = Validator(repo, options).run()
+            result["cold"] = Validator(repo, options, progress=cold_stages).run()
+            cold_stages.close()
 
         cold_s = _time(cold)
         warm_s = _time(lambda: Validator(repo, options).run())
@@ -75,8 +134,10 @@ def main() -> None:
         )
         assert run_cli(repo, "generate").exit_code == 0
         changed = ValidateOptions(cache_dir=cache, changed_since="HEAD")
-        one = {}
-        one_s = _time(lambda: one.setdefault("r", Validator(repo, changed).run()))
+        one: dict[str, ValidateResult] = {}
+        one_stages = Stages()
+        one_s = _time(lambda: one.setdefault("r", Validator(repo, changed, progress=one_stages).run()))
+        one_stages.close()
         cold_result = result["cold"]
         print(f"bare kubectl kustomize loop         {bare_s:8.2f} s")
         print(
@@ -87,6 +148,10 @@ def main() -> None:
             f"validate one cluster changed        {one_s:8.2f} s  = {100 * one_s / cold_s:.1f}% of cold ({one['r'].overlays} roots)"
         )
         print(f"cold / bare kustomize loop          {cold_s / bare_s:8.2f}x")
+        print(f"warm / bare kustomize loop          {warm_s / bare_s:8.3f}x")
+        print(f"one cluster / bare kustomize loop   {one_s / bare_s:8.3f}x")
+        _breakdown("cold", {**cold_stages.seconds, **_reports(repo, cold_result)}, bare_s)
+        _breakdown("one cluster changed", one_stages.seconds, bare_s)
         from kubernetes_validate import validate as kv_validate
         from kubernetes_validate.utils import SchemaNotFoundError
 

@@ -4,9 +4,11 @@ same options, that run's findings are the answer, and nothing is parsed, rendere
 A run's key is a digest over:
 - every entry of the repo tree as the validator may read it (path, type, size, mtime, ctime, inode, and
   a symlink's target), except `.git` internals other than `.git/config` (the remotes name "this repo")
-  and the cache directory itself: any edit, new file, removal or `chmod` anywhere gives a new key;
+  and `.git/HEAD` (the branch: which Applications point at this checkout), and the cache directory
+  itself (and the default `.sggitops-cache`): any edit, new file, removal or `chmod` anywhere gives a
+  new key;
 - the run's options (shard, schema dirs, Kubernetes version, ...) and the environment variables that
-  steer checks (`SGGITOPS_*`);
+  steer checks (`SGGITOPS_*`, and the CI branch variables the repo model reads, `CI_BRANCH_VARIABLES`);
 - today's date (exception expiry is judged against it);
 - the sggitops code itself (version, and each module's size and mtime) and the kustomize binary;
 - the Big Bang mirror when it is a local path (its refs), else its URL.
@@ -15,6 +17,10 @@ Reading the tree is a walk of `os.scandir` with `lstat`: a few milliseconds for 
 that read things the key cannot see (`--app-sources` fetches other repos; `--changed-since` compares
 with a git ref) are never served from this cache. Entries are JSON, written atomically; a corrupt or
 unreadable entry is a miss.
+
+A cache directory with files tracked by git (`git ls-files` lists them: a merge request committed a
+cache, perhaps a poisoned one) is never read: `tracked_files` finds them and the validator then runs
+without that directory, with a warning.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import datetime
 import hashlib
 import json
 import os
+import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -31,8 +38,11 @@ from typing import Any
 
 import sggitops
 from sggitops.findings import Finding
+from sggitops.model.identity import CI_BRANCH_VARIABLES
 
 FORMAT = "sggitops-run-v1"
+DEFAULT_DIR = ".sggitops-cache"
+LOCK_NAME = "generate.lock"
 SKIP_NAMES = frozenset({".git", "__pycache__"})
 
 
@@ -104,6 +114,47 @@ def _mirror_lines(bigbang_repo: str | None) -> Iterator[str]:
         yield from (f"{e}" for e in _entries(tags, frozenset()) if tags.is_dir())
 
 
+def _git_dir(repo: Path) -> Path:
+    """The repo's git directory: `.git`, or where a worktree's `.git` file points."""
+    dot_git = repo / ".git"
+    if dot_git.is_file():
+        text = dot_git.read_text("utf-8", "replace").strip()
+        if text.startswith("gitdir:"):
+            return (repo / text[len("gitdir:") :].strip()).resolve()
+    return dot_git
+
+
+def _git_lines(repo: Path) -> Iterator[str]:
+    """`.git/config` (remotes) and `.git/HEAD` (branch or detached commit) as the model reads them."""
+    git_dir = _git_dir(repo)
+    for name in ("config", "HEAD"):
+        path = git_dir / name
+        yield path.read_text("utf-8", "replace") if path.is_file() else f"no-git-{name}"
+
+
+def tracked_files(repo: Path, cache_dir: Path) -> list[str]:
+    """Files under `cache_dir` that git tracks in `repo` (none when it is outside the repo or no git)."""
+    try:
+        rel = cache_dir.resolve().relative_to(repo.resolve())
+    except ValueError:
+        return []
+    if not cache_dir.exists():
+        return []
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repo), "ls-files", "-z", "--", rel.as_posix() or "."],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if done.returncode != 0:
+        return []
+    # `generate.lock` (an empty flock file `generate` leaves) holds no data: tracking it is harmless
+    return [p for p in done.stdout.decode("utf-8", "replace").split("\0") if p and Path(p).name != LOCK_NAME]
+
+
 def run_key(repo: Path, cache_dir: Path, options: Any, tools: Iterable[str]) -> str:
     """The digest of everything a validate run reads (see the module docstring)."""
     digest = hashlib.sha256()
@@ -118,15 +169,19 @@ def run_key(repo: Path, cache_dir: Path, options: Any, tools: Iterable[str]) -> 
     for name in sorted(os.environ):
         if name.startswith("SGGITOPS_"):
             add(f"{name}={os.environ[name]}")
+    for name in CI_BRANCH_VARIABLES:
+        add(f"{name}={os.environ.get(name, '')}" if name in os.environ else f"{name} unset")
     for line in _code_lines():
         add(line)
     for tool in tools:
         add(_stat_line(Path(tool)) if os.sep in tool else tool)
     for line in _mirror_lines(getattr(options, "bigbang_repo", None)):
         add(line)
-    git_config = repo / ".git" / "config"
-    add(git_config.read_text("utf-8", "replace") if git_config.is_file() else "no-git-config")
-    for line in _entries(repo, frozenset({cache_dir.resolve()})):
+    for line in _git_lines(repo):
+        add(line)
+    # the default cache dir too: scan_repo keeps its source index there whatever --cache-dir says, and a
+    # derived cache is no input (else the first warm run would always miss)
+    for line in _entries(repo, frozenset({cache_dir.resolve(), (repo / DEFAULT_DIR).resolve()})):
         add(line)
     return digest.hexdigest()
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import posixpath
+import shutil
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +25,11 @@ from sggitops import fsguard, suppress, yamlio
 from sggitops.checks import families
 from sggitops.checks.outcome import flux_variables, merge_clusters, nothing_checked, remote_severity, reported
 from sggitops.checks.rules import REGISTRY
+from sggitops.context.entries import entry_documents
 from sggitops.context.repo import DEFAULT_KUBERNETES_VERSION, RepoContext, Target, normalize_repo_url
 from sggitops.context.settings import RunMemo, RunSettings
-from sggitops.context.walk import entry_documents, flux_entry_files, mapping, seq
-from sggitops.errors import InputError, UsageError
+from sggitops.context.walk import flux_entry_files
+from sggitops.errors import InputError
 from sggitops.findings import Finding, Severity
 from sggitops.model import RepoModel, repo_model
 from sggitops.model.identity import Identity, checkout_identity, equivalent_urls
@@ -38,7 +41,9 @@ from sggitops.render.kustomization import find_file
 from sggitops.render.kustomize import Render
 from sggitops.repoconfig import RepoConfig, load_config
 from sggitops.resource import ResourceId
-from sggitops.runcache import CachedRun, RunCache, run_key
+from sggitops.roots import parse_shard as parse_shard
+from sggitops.roots import pointed_paths, shard_clusters
+from sggitops.runcache import DEFAULT_DIR, CachedRun, RunCache, run_key, tracked_files
 from sggitops.spec.load import SPEC_FILE
 from sggitops.spec.model import Platform
 from sggitops.specfile import load_spec
@@ -74,18 +79,6 @@ class ValidateResult:
     model: RepoModel | None = None  # the repo as Flux and Argo CD see it (sggitops.model)
 
 
-def parse_shard(text: str) -> tuple[int, int]:
-    """`I/N` with 1 <= I <= N (GitLab's CI_NODE_INDEX/CI_NODE_TOTAL)."""
-    try:
-        index_text, total_text = text.split("/", 1)
-        index, total = int(index_text), int(total_text)
-    except ValueError:
-        raise UsageError(f"--shard takes I/N, e.g. 2/4, not {text!r}") from None
-    if not 1 <= index <= total:
-        raise UsageError(f"--shard {text}: I must be between 1 and N")
-    return index, total
-
-
 def load_platform(root: Path) -> Platform | None:
     """The repo's spec, or None when it has no platform.yaml (any Kustomize GitOps repo validates)."""
     if not (root / SPEC_FILE).is_file():
@@ -114,38 +107,6 @@ def repo_urls(ident: Identity) -> tuple[str, ...]:
     return tuple(sorted({normalize_repo_url(u) for canon in ident.urls for u in equivalent_urls(canon)}))
 
 
-def shard_clusters(clusters: Iterable[str], shard: tuple[int, int] | None) -> set[str]:
-    """A deterministic partition: clusters in sorted order dealt round-robin (a cluster stays whole)."""
-    ordered = sorted(set(clusters))
-    if shard is None:
-        return set(ordered)
-    index, total = shard
-    return {c for i, c in enumerate(ordered) if i % total == index - 1}
-
-
-def _pointed_paths(objects: Iterable[Mapping[str, Any]], urls: tuple[str, ...], repo: Path) -> set[str]:
-    """Repo directories that Applications (pointing at this repo) and Flux Kustomizations name."""
-    named: set[str] = set()
-    for obj in objects:
-        kind, api = obj.get("kind"), str(obj.get("apiVersion", ""))
-        spec = mapping(obj.get("spec"))
-        if kind == "Application" and api.startswith("argoproj.io/"):
-            sources = [spec.get("source")] if spec.get("source") else seq(spec.get("sources"))
-            for src in sources:
-                if isinstance(src, Mapping) and normalize_repo_url(str(src.get("repoURL", ""))) in urls:
-                    named.add(str(src.get("path") or "."))
-        elif kind == "Kustomization" and api.startswith("kustomize.toolkit.fluxcd.io/"):
-            named.add(str(spec.get("path") or "."))
-    roots = set()
-    for path in named:
-        rel = posixpath.normpath(path)
-        if path.startswith("/") or rel == ".." or rel.startswith("../"):
-            continue  # outside the repo: the argocd and flux families report it
-        if (repo / rel).is_dir():
-            roots.add(rel)
-    return roots
-
-
 class Validator:
     """One validate run over a repo."""
 
@@ -153,9 +114,39 @@ class Validator:
         self.root = root.resolve()
         self.options = options
         self.progress = progress
+        self.notes: list[Finding] = []
+        self._ignore_tracked_cache()
         self.plain_locations: dict[tuple[str, ResourceId], tuple[str, int, int]] = {}
         self.entry_files: list[str] = []
         self.entry_errors: list[Finding] = []  # entry files that are not valid YAML
+
+    def _ignore_tracked_cache(self) -> None:
+        """A cache dir whose files git tracks came with the commit (perhaps poisoned): never read it."""
+        tracked: list[str] = []
+        for cache_dir in dict.fromkeys(
+            [self.options.cache_dir or self.root / DEFAULT_DIR, self.root / DEFAULT_DIR]
+        ):
+            tracked = tracked_files(self.root, cache_dir) if self.options.use_cache else []
+            if tracked:
+                break
+        if not tracked:
+            return
+        scratch = tempfile.mkdtemp(prefix="sggitops-cache-")
+        weakref.finalize(self, shutil.rmtree, scratch, True)
+        self.options = dataclasses.replace(self.options, cache_dir=Path(scratch), use_cache=False)
+        shown = cache_dir.resolve().relative_to(self.root).as_posix()
+        self.notes.append(
+            Finding(
+                shown,
+                0,
+                0,
+                "validate/cache-tracked",
+                Severity.WARNING,
+                f"the cache directory {shown} has {len(tracked)} file(s) tracked by git (e.g. {tracked[0]});"
+                " it was ignored and this run used no cache",
+                hint=f"git rm -r --cached {shown} and add it to .gitignore",
+            )
+        )
 
     def _say(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -173,6 +164,7 @@ class Validator:
                     hit.findings, hit.overlays, hit.objects, time.perf_counter() - start, hit.clusters
                 )
         result = self._run(start, kustomize)
+        result.findings = [*self.notes, *result.findings]
         if runs is not None:
             runs.put(key, CachedRun(result.findings, result.overlays, result.objects, result.clusters))
         return result
@@ -188,6 +180,7 @@ class Validator:
     def context(self, kustomize: Kustomize) -> tuple[RepoContext, RepoModel, RepoConfig]:
         """Render what the controllers would apply and build the repo model: what every family reads
         (and what `rollout` plans from)."""
+        self._say("discover", 0, 1)
         platform = load_platform(self.root)
         config = load_config(self.root)
         graph = scan_repo(self.root)
@@ -233,6 +226,7 @@ class Validator:
                 renderer=renderer, plain_locations=self.plain_locations, entry_files=self.entry_files
             ),
         )
+        self._say("model", 0, 1)
         model = repo_model(ctx)
         self._adopt(ctx, model, platform, config)
         return ctx, model, config
@@ -302,9 +296,7 @@ class Validator:
         pending = sorted(set(roots))
         chosen = {cluster_of_root(r) for r in roots}
         entry_objects, self.entry_errors = entry_documents(self.root, self.entry_files)
-        bootstrap = [
-            p for p in _pointed_paths(entry_objects, urls, self.root) if cluster_of_root(p) in chosen
-        ]
+        bootstrap = [p for p in pointed_paths(entry_objects, urls, self.root) if cluster_of_root(p) in chosen]
         pending = sorted(set(pending) | set(bootstrap))
         total = 0
         while pending:
@@ -322,7 +314,7 @@ class Validator:
             renders.update(batch)
             found: set[str] = set()
             for render in batch.values():
-                found |= _pointed_paths(render.objects, urls, self.root)
+                found |= pointed_paths(render.objects, urls, self.root)
             pending = sorted(p for p in found if p not in renders)
         return renders
 

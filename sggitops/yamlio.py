@@ -6,6 +6,8 @@ error can point at `file:line:col`. Dumping is deterministic: the same data give
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -102,9 +104,30 @@ def _fast_loader(pure: bool = False) -> YAML:
     return loader
 
 
+_PLAIN_MEMO: dict[tuple[str, str], list[tuple[int, int, Any]]] = {}
+_PLAIN_MEMO_MIN = 16 * 1024
+_PLAIN_MEMO_LIMIT = 64
+
+
 def load_plain_all(text: str, filename: str, *, rule: str = "yaml/syntax") -> list[tuple[int, int, Any]]:
     """Every document as plain data with the (line, col) where it starts: the fast path for reading many
-    files (no per-node positions). Falls back to the round-trip loader to explain a syntax error."""
+    files (no per-node positions). Falls back to the round-trip loader to explain a syntax error.
+
+    Large texts (the spec, the lock: several checks read them) are parsed once per process: the result
+    is memoised by the text's digest and handed out as a deep copy (callers may change it)."""
+    if len(text) < _PLAIN_MEMO_MIN:
+        return _load_plain_all(text, filename, rule)
+    key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), rule)
+    hit = _PLAIN_MEMO.get(key)
+    if hit is None:
+        hit = _load_plain_all(text, filename, rule)  # an error raises: never memoised
+        if len(_PLAIN_MEMO) >= _PLAIN_MEMO_LIMIT:
+            _PLAIN_MEMO.clear()
+        _PLAIN_MEMO[key] = hit
+    return copy.deepcopy(hit)
+
+
+def _load_plain_all(text: str, filename: str, rule: str) -> list[tuple[int, int, Any]]:
     chunks: list[tuple[int, list[str]]] = [(0, [])]
     for number, line in enumerate(text.split("\n")):
         if _DOC_START.match(line):

@@ -25,6 +25,11 @@ RULES = (
         severity=Severity.WARNING,
         summary="validate found nothing to check (no kustomization, Flux Kustomization or Application)",
     ),
+    Rule(
+        id="validate/cache-tracked",
+        severity=Severity.WARNING,
+        summary="the cache directory holds files tracked by git (a poisoned cache): it is not read",
+    ),
 )
 
 

@@ -25,6 +25,7 @@ from sggitops.checks.context import RepoContext
 from sggitops.findings import Finding, Severity
 from sggitops.policy import engines
 from sggitops.policy.budget import ENGINE_FAILED
+from sggitops.policy.repo_builtin import builtin_messages
 from sggitops.policy.results import Outcome, RuleResult
 from sggitops.resource import ResourceId
 from sggitops.rules import Rule
@@ -100,7 +101,7 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
     yield from _expired_spec_exceptions(ctx)
     rules = _repo_rules(ctx)
     cache = FindingsCache(ctx.settings.findings_cache)
-    spec_input = _spec_input(ctx)
+    spec_input = _spec_input(ctx) if rules.reads("spec") else {}
     for cluster, roots in _by_cluster(ctx).items():
         key = _cluster_key(ctx, cluster, roots, rules, spec_input)
         hit = cache.get("policy", key) if key else None
@@ -322,7 +323,7 @@ def _repo_rules(ctx: RepoContext) -> Any:
     from sggitops.policy.rego.repo_rules import RepoRules
 
     directory = ctx.repo / "policies" / "repo"
-    return RepoRules.load(directory if directory.is_dir() else None, builtin=True)
+    return RepoRules.load(directory if directory.is_dir() else None)
 
 
 def _spec_input(ctx: RepoContext) -> dict[str, Any]:
@@ -340,18 +341,15 @@ def _repo_rule_findings(
     spec_input: Any,
 ) -> Iterator[Finding]:
     target = ctx.targets[roots[0]]
-    doc = {
-        "objects": objects,
-        "cluster": {
-            "name": cluster,
-            "role": target.role,
-            "environment": target.environment,
-            "kubernetesVersion": target.kubernetes_version,
-        },
-        "spec": spec_input,
+    cluster_doc = {
+        "name": cluster,
+        "role": target.role,
+        "environment": target.environment,
+        "kubernetesVersion": target.kubernetes_version,
     }
+    doc = {"objects": objects, "cluster": cluster_doc, "spec": spec_input}
     try:
-        messages = rules.evaluate(doc)
+        messages = builtin_messages(objects, cluster_doc) + (rules.evaluate(doc) if rules.policy else [])
     except Exception as err:  # a broken repo rule fails closed, with its message
         yield Finding(
             "policies/repo",

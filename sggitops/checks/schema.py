@@ -16,6 +16,7 @@ from sggitops.checks.objects import Locate, where
 from sggitops.findings import Finding, Severity
 from sggitops.resource import ResourceId
 from sggitops.rules import Rule
+from sggitops.schema import memo
 from sggitops.schema.apis import ApiState, api_state
 from sggitops.schema.registry import SchemaRegistry
 
@@ -140,7 +141,7 @@ def _check_one(
     if "sops" in obj:  # a SOPS-encrypted file: its `sops` metadata is not part of the object
         obj = {k: v for k, v in obj.items() if k != "sops"}
     node = None
-    for problem in validator.problems(obj):
+    for problem in memo.problems(validator, obj):
         at_line, at_col = line, col
         if hasattr(obj, "lc") and line:
             at_line, at_col = yamlio.locate(obj, problem.path)

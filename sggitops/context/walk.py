@@ -18,7 +18,7 @@ from typing import Any
 from sggitops import fsguard, yamlio
 from sggitops.context.repo import RepoContext
 from sggitops.errors import InputError
-from sggitops.findings import Finding, Severity
+from sggitops.findings import Severity
 from sggitops.paths import CACHE_DIR_NAME, OVERLAYS_DIR
 from sggitops.render import Render, Renderer
 from sggitops.render.graph import RepoGraph
@@ -338,26 +338,6 @@ def flux_entry_files(repo: Path, graph: RepoGraph) -> list[str]:
         if any(isinstance(d, Mapping) and _is_entry(d) for _l, _c, d in docs):
             out.append(rel)
     return out
-
-
-def entry_documents(repo: Path, rels: list[str]) -> tuple[list[dict[str, Any]], list[Finding]]:
-    """The mapping documents of the entry files, and a `yaml/syntax` error (at the parser's position)
-    for each entry file that is not valid YAML: never a silent pass."""
-    docs: list[dict[str, Any]] = []
-    errors: list[Finding] = []
-    for rel in rels:
-        try:
-            loaded = yamlio.load_plain_all(fsguard.read_text(repo / rel, repo), rel)
-        except InputError as err:
-            where = err.location
-            errors.append(
-                Finding(where.file, where.line, where.col, err.rule, Severity.ERROR, err.message, err.hint)
-            )
-            continue
-        except (OSError, UnicodeDecodeError):
-            continue  # the repo scan reports it (build/unsafe-path, build/too-large)
-        docs += [doc for _line, _col, doc in loaded if isinstance(doc, dict)]
-    return docs, errors
 
 
 def _in_helm_chart(repo: Path, rel: str) -> bool:

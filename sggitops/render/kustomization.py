@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sggitops import fsguard, yamlio
+from sggitops import fsguard, yamlio, yamlpos
 from sggitops.errors import InputError
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -103,7 +103,7 @@ def parse(repo: Path, file: Path) -> Kustomization:
     rel_dir = _rel(repo, directory)
     rel_file = _rel(repo, file)
     try:
-        doc = yamlio.load_one(fsguard.read_text(file, repo), rel_file, rule="build/failed")
+        doc = yamlpos.load_one(fsguard.read_text(file, repo), rel_file, rule="build/failed")
     except (InputError, OSError, UnicodeDecodeError) as err:
         message = err.message if isinstance(err, InputError) else str(err)
         return Kustomization(rel_dir, rel_file, "Kustomization", error=message)

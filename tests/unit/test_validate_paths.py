@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sggitops.validate import _pointed_paths
+from sggitops.roots import pointed_paths
 
 
 def test_paths_named_by_flux_and_argocd_are_normalized_and_kept_inside_the_repo(tmp_path: Path) -> None:
@@ -17,7 +17,7 @@ def test_paths_named_by_flux_and_argocd_are_normalized_and_kept_inside_the_repo(
         "kind": "Application",
         "spec": {"source": {"repoURL": "https://x.mil/other.git", "path": "a"}},
     }
-    assert _pointed_paths([*kustomizations, app], ("https://x.mil/gitops",), tmp_path) == {
+    assert pointed_paths([*kustomizations, app], ("https://x.mil/gitops",), tmp_path) == {
         ".",
         ".hidden",
         "a/b",

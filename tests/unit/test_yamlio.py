@@ -47,3 +47,18 @@ def test_fast_loader_reports_syntax_errors_at_their_position() -> None:
     with pytest.raises(InputError) as err:
         yamlio.load_plain_all("a: 1\nb: [\n", "bad.yaml")
     assert err.value.lines()[0].startswith("bad.yaml:3:1: error [yaml/syntax]")
+
+
+def test_large_texts_are_parsed_once_and_handed_out_as_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "items:\n" + "".join(f"  - {{name: item-{i}, url: 'https://x/{i}'}}\n" for i in range(2000))
+    assert len(text) >= yamlio._PLAIN_MEMO_MIN
+    first = yamlio.load_plain_all(text, "big.yaml")
+    calls: list[str] = []
+    original = yamlio._load_plain_all
+    monkeypatch.setattr(yamlio, "_load_plain_all", lambda *a: calls.append("x") or original(*a))
+    second = yamlio.load_plain_all(text, "big.yaml")
+    assert second == first and calls == []
+    second[0][2]["items"].clear()  # a caller changing its copy changes nothing for the next one
+    assert yamlio.load_plain_all(text, "big.yaml") == first
+    with pytest.raises(InputError):
+        yamlio.load_plain_all(text + "bad: [\n", "big.yaml")

@@ -2,18 +2,20 @@
 
 The input is `{"objects": [...], "cluster": {...}, "spec": {...}}` (one cluster's rendered objects,
 its entry in the platform spec, and the spec). `deny` gives errors and `warn` warnings; each is a set
-of messages, or of objects with a `msg`. Built-in rules ship under `sggitops/policy/rego/builtin/`;
-users add their own in `policies/repo/*.rego` of the GitOps repo. Files must be Rego v1: a file with
-v0 rule forms is refused rather than misread.
+of messages, or of objects with a `msg`. Users add rules in `policies/repo/*.rego` of the GitOps repo
+(sggitops' own built-in rules are Python: `sggitops.policy.repo_builtin`). Files must be Rego v1: a
+file with v0 rule forms is refused rather than misread.
+
+Only what the rules read is handed to the engine: `input_keys` lists the top-level input fields the
+modules name (`input.spec`, `input["cluster"]`); a module that uses `input` as a whole gets it all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +35,7 @@ class RepoMessage:
     package: str  # e.g. "sggitops.argocd"
     rule: str  # "deny" | "warn"
     message: str
-    source: str  # module name: builtin/argocd.rego or the file path
-
-
-def builtin_modules() -> dict[str, str]:
-    """The built-in repo rules shipped with sggitops, by `builtin/<file>.rego`."""
-    folder = resources.files("sggitops.policy.rego").joinpath("builtin")
-    return {
-        f"builtin/{entry.name}": entry.read_text(encoding="utf-8")
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
-        if entry.name.endswith(".rego")
-    }
+    source: str  # module: the file path, or builtin/argocd
 
 
 def load_modules(directory: Path) -> dict[str, str]:
@@ -65,6 +57,24 @@ def _package(source: str) -> str:
                     parts.append(t.text)
             return ".".join(parts)
     raise RegoSyntaxError("a Rego module needs a package")
+
+
+def input_keys(sources: Iterable[str]) -> frozenset[str] | None:
+    """The top-level `input` fields the modules read; None when one uses `input` as a whole."""
+    keys: set[str] = set()
+    for source in sources:
+        toks = [t for t in tokenize(source) if not t.trivia and t.kind is not Kind.NEWLINE]
+        for i, tok in enumerate(toks):
+            if not tok.is_name("input") or (i and toks[i - 1].is_op(".")):
+                continue
+            nxt = toks[i + 1 : i + 3]
+            if len(nxt) == 2 and nxt[0].is_op(".") and nxt[1].kind is Kind.NAME:
+                keys.add(nxt[1].text)
+            elif len(nxt) == 2 and nxt[0].is_op("[") and nxt[1].kind is Kind.STRING:
+                keys.add(str(json.loads(nxt[1].text)))
+            else:
+                return None
+    return frozenset(keys)
 
 
 def _require_v1(name: str, source: str) -> None:
@@ -91,6 +101,11 @@ class RepoRules:
                     self.entries.append(entry)
                     self.sources[entry[0]] = name
         self.policy = CompiledPolicy(dict(modules), [e for e, _, _ in self.entries]) if self.entries else None
+        self.input_keys = input_keys(modules.values())
+
+    def reads(self, key: str) -> bool:
+        """True when a rule may read the top-level input field `key`."""
+        return self.policy is not None and (self.input_keys is None or key in self.input_keys)
 
     def digest(self) -> str:
         """A digest of the rule sources (part of cache keys)."""
@@ -98,20 +113,22 @@ class RepoRules:
         return hashlib.sha256(data.encode()).hexdigest()
 
     @classmethod
-    def load(cls, directory: Path | None = None, *, builtin: bool = True) -> RepoRules:
-        """The built-in rules (unless `builtin=False`) and those under `directory`."""
-        modules = builtin_modules() if builtin else {}
-        if directory is not None:
-            modules.update(load_modules(directory))
-        return cls(modules)
+    def load(cls, directory: Path | None = None) -> RepoRules:
+        """The rules under `directory` (none when it is None or absent)."""
+        return cls(load_modules(directory) if directory is not None else {})
 
     def evaluate(self, input_doc: Mapping[str, Any]) -> list[RepoMessage]:
         """Messages of every deny/warn rule; raises RegoEvalError (callers fail closed)."""
         if self.policy is None:
             return []
+        doc = (
+            input_doc
+            if self.input_keys is None
+            else {k: input_doc[k] for k in self.input_keys if k in input_doc}
+        )
         out: list[RepoMessage] = []
         for entry, package, rule in self.entries:
-            value = self.policy.query(entry, input_doc)
+            value = self.policy.query(entry, doc)
             if value is UNDEFINED:
                 continue
             items = value if isinstance(value, list) else [value]

@@ -139,7 +139,9 @@ def test_no_reconcile_finding_on_real_repos(
     shutil.copytree(reference / "real-repos" / folder, root)
     git_commit(root, "copy", remote=origin)
     found = [f for f in _findings(root, monkeypatch) if f.severity.value != "info"]
-    assert [(f.rule, f.file, f.line) for f in found] == CANNOT_TELL.get(folder, []), [f.format() for f in found]
+    assert [(f.rule, f.file, f.line) for f in found] == CANNOT_TELL.get(folder, []), [
+        f.format() for f in found
+    ]
 
 
 # flux-local's test clusters apply cert-manager, Rook, CloudNativePG and Kyverno resources that nothing in

@@ -15,8 +15,7 @@ MAX_FUNCTION_LINES = 60
 
 # offenders left to split (issue 11): path -> lines today
 MODULE_ALLOW: dict[str, int] = {
-    "checks/bigbang.py": 487,
-    "checks/argocd.py": 423,
+    "checks/bigbang.py": 456,
     "bigbang/chart.py": 409,
 }
 # path:function -> lines today (a function's lines run from `def` to its last statement)
