@@ -12,7 +12,7 @@ import os
 import posixpath
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sggitops import fsguard, yamlio
@@ -330,8 +330,9 @@ def flux_entry_files(repo: Path, graph: RepoGraph) -> list[str]:
             if not any(group in content for group in (KUSTOMIZE_GROUP, ARGO_GROUP, "fluxcd.controlplane.io")):
                 continue
             docs = yamlio.load_plain_all(content, rel)
-        except InputError:  # it names a Flux or Argo CD group: read as an entry, so its error is reported
-            out.append(rel)
+        except InputError:  # it names a Flux or Argo CD group: an entry, whose error validate reports
+            if not _in_helm_chart(repo, rel):  # a chart's templates are Go templates, not YAML
+                out.append(rel)
             continue
         except (OSError, UnicodeDecodeError):
             continue  # the repo scan reports files it cannot read (build/unsafe-path, build/too-large)
@@ -358,6 +359,11 @@ def entry_documents(repo: Path, rels: list[str]) -> tuple[list[dict[str, Any]], 
             continue  # the repo scan reports it (build/unsafe-path, build/too-large)
         docs += [doc for _line, _col, doc in loaded if isinstance(doc, dict)]
     return docs, errors
+
+
+def _in_helm_chart(repo: Path, rel: str) -> bool:
+    """True when a folder above `rel` holds a Chart.yaml: Helm renders the file, nobody reads it as is."""
+    return any((repo / parent / "Chart.yaml").is_file() for parent in PurePosixPath(rel).parents)
 
 
 def _is_entry(doc: Mapping[str, Any]) -> bool:
