@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from sggitops import yamlio
-from sggitops.bigbang.chart import DEFAULT_TIMEOUT, chart_tree, local_path
+from sggitops.bigbang.chart import DEFAULT_TIMEOUT, local_path
+from sggitops.bigbang.chart_tree import chart_tree
 from sggitops.bigbang.packages import PackageRelease, package_keys, packages_from_render
 from sggitops.errors import InputError, ToolError
 from sggitops.render.helm import Helm, HelmJob, HelmRenderer, HelmResult, find_helm

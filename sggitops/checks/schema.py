@@ -140,6 +140,19 @@ def _check_one(
         return
     if "sops" in obj:  # a SOPS-encrypted file: its `sops` metadata is not part of the object
         obj = {k: v for k, v in obj.items() if k != "sops"}
+    yield from _problems(obj, validator, (file, line, col), node_of, cluster, str(rid))
+
+
+def _problems(
+    obj: Mapping[str, Any],
+    validator: Any,
+    where_: tuple[str, int, int],
+    node_of: NodeOf | None,
+    cluster: str,
+    resource: str,
+) -> Iterator[Finding]:
+    """One `schema/invalid` finding per schema problem, at the field's line when positions are known."""
+    file, line, col = where_
     node = None
     for problem in memo.problems(validator, obj):
         at_line, at_col = line, col
@@ -158,5 +171,5 @@ def _check_one(
             str(problem),
             hint=f"schema: {validator.source}",
             cluster=cluster,
-            resource=str(rid),
+            resource=resource,
         )

@@ -13,15 +13,10 @@ PACKAGE = Path(__file__).resolve().parents[3] / "sggitops"
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 
-# offenders left to split (issue 11): path -> lines today
-MODULE_ALLOW: dict[str, int] = {
-    "checks/bigbang.py": 456,
-    "bigbang/chart.py": 409,
-}
+# offenders allowed to stay over the limit (none: issue 11 split them all): path -> lines
+MODULE_ALLOW: dict[str, int] = {}
 # path:function -> lines today (a function's lines run from `def` to its last statement)
-FUNCTION_ALLOW: dict[str, int] = {
-    "checks/schema.py:_check_one": 65,
-}
+FUNCTION_ALLOW: dict[str, int] = {}
 
 
 def _modules() -> list[tuple[str, str]]:
