@@ -207,6 +207,12 @@ def _read_source(version: str, source: str, scratch_parent: Path, timeout: float
 
 
 def _read_local(version: str, path: Path) -> tuple[str, str]:
+    result: tuple[str, str] = with_local(version, path, lambda repo: _read_tag(repo, version, str(path)))
+    return result
+
+
+def with_local(version: str, path: Path, action: Any) -> Any:
+    """`action(repo)` on the git repo (clone or mirror) at `path`; ChartUnavailable when there is none."""
     if not path.exists():
         raise ChartUnavailable(version, f"{path} does not exist", hint=SOURCE_HINT)
     try:
@@ -216,7 +222,7 @@ def _read_local(version: str, path: Path) -> tuple[str, str]:
             version, f"{path} is not a git repository", hint="point at a clone or mirror of the Big Bang repo"
         ) from None
     with repo:
-        return _read_tag(repo, version, str(path))
+        return action(repo)
 
 
 def _read_tag(repo: Any, version: str, where: str) -> tuple[str, str]:

@@ -22,6 +22,7 @@ from sggitops.bigbang.chart import (
     _lock,
     _with_remote,
     local_path,
+    with_local,
 )
 
 
@@ -57,7 +58,7 @@ def chart_tree(
                 )
             path = local_path(source)
             if path is not None:
-                found = _with_local(version, path, lambda repo: _extract(repo, version, folder, str(path)))
+                found = with_local(version, path, lambda repo: _extract(repo, version, folder, str(path)))
             else:
                 found = _with_remote(
                     version,
@@ -76,19 +77,6 @@ def _cached_tree(folder: Path, version: str) -> ChartTree | None:
         if (candidate / "Chart.yaml").is_file():
             return ChartTree(version, candidate, candidate.name.removeprefix("chart-"))
     return None
-
-
-def _with_local(version: str, path: Path, action: Any) -> Any:
-    if not path.exists():
-        raise ChartUnavailable(version, f"{path} does not exist", hint=SOURCE_HINT)
-    try:
-        repo = git.Repo(path)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise ChartUnavailable(
-            version, f"{path} is not a git repository", hint="point at a clone or mirror of the Big Bang repo"
-        ) from None
-    with repo:
-        return action(repo)
 
 
 def _extract(repo: Any, version: str, folder: Path, where: str) -> ChartTree:

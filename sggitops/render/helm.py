@@ -25,7 +25,6 @@ namespace, Kubernetes version): results and template failures alike, so a warm r
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -45,6 +44,7 @@ from typing import Any
 
 from sggitops import yamlio
 from sggitops.errors import InputError, ToolError
+from sggitops.render.cache import write_entry
 from sggitops.render.command import OFFLINE_ENV, Command, CommandTimeout
 
 DEFAULT_TIMEOUT = 120.0
@@ -218,18 +218,7 @@ class HelmRenderer:
             {"objects": list(result.objects), "error": result.error, "kind": result.kind},
             separators=(",", ":"),
         )
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:8]}-", suffix=".tmp")
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(tmp, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        write_entry(path, key, text)
 
     # --- rendering -------------------------------------------------------------------------------
 
