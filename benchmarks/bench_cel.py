@@ -23,16 +23,22 @@ from sggitops.policy.results import RuleResult
 from sggitops.yamlio import load_all, to_plain
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_kyverno import workload  # noqa: E402  (a sibling script, not a package)
+from bench_kyverno import workload
 
 REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "kyverno-policies"
-FORMS = {"classic": "pod-security", "ClusterPolicy validate.cel": "pod-security-cel", "ValidatingPolicy": "pod-security-vpol"}
+FORMS = {
+    "classic": "pod-security",
+    "ClusterPolicy validate.cel": "pod-security-cel",
+    "ValidatingPolicy": "pod-security-vpol",
+}
 
 
 def manifests(folder: str) -> list[dict[str, Any]]:
     out = []
     for path in sorted((REFERENCE / folder).rglob("*.yaml")):
-        if any(p.startswith(".") for p in path.relative_to(REFERENCE).parts) or path.name.startswith("artifacthub"):
+        if any(p.startswith(".") for p in path.relative_to(REFERENCE).parts) or path.name.startswith(
+            "artifacthub"
+        ):
             continue
         for doc in load_all(path.read_text(encoding="utf-8"), str(path)):
             plain = to_plain(doc)
@@ -99,7 +105,9 @@ def main() -> int:
         return out
 
     slow_time, slow = timed(per_object)
-    assert [(r.policy, r.resource, r.outcome) for r in slow] == [(r.policy, r.resource, r.outcome) for r in fast]
+    assert [(r.policy, r.resource, r.outcome) for r in slow] == [
+        (r.policy, r.resource, r.outcome) for r in fast
+    ]
     print(
         f"ValidatingPolicy, {len(sample)} objects: compile once {once:.3f} s, compile per object "
         f"{slow_time:.3f} s: {slow_time / once:.1f}x slower"
