@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sggitops import fsguard
 from sggitops.findings import Finding, Severity
+from sggitops.render.ignore import ignored
 from sggitops.rules import Rule
 
 MARK = re.compile(r"#\s*sggitops:\s*ignore\[([^\]]*)\]")
@@ -70,9 +71,14 @@ def repo_marks(repo: Path) -> list[Mark]:
     fsguard refuses are not read: the repo scan reports them)."""
     out: list[Mark] = []
     for current, dirs, files in os.walk(repo):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
+        here = Path(current).relative_to(repo)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".") and d not in SKIP_DIRS and not ignored(repo, (here / d).as_posix())
+        )
         for name in sorted(files):
-            if not name.endswith(SUFFIXES):
+            if not name.endswith(SUFFIXES) or ignored(repo, (here / name).as_posix()):
                 continue
             path = Path(current) / name
             try:

@@ -80,7 +80,17 @@ NOT_A_VALUE_SUFFIXES = (
     "scope",
     "scopes",
 )
-NOT_A_VALUE_PREFIXES = ("existing", "use", "create", "generate", "auto", "enable", "skip", "mount")
+NOT_A_VALUE_PREFIXES = (
+    "existing",
+    "use",
+    "create",
+    "generate",
+    "auto",
+    "enable",
+    "skip",
+    "mount",
+    "external",
+)
 REFERENCE_PREFIXES = ("op://", "vault:", "ref+", "secretref+", "awssm:", "gcpsm:", "azkv:", "k8s-secret:")
 SOPS_VALUE = re.compile(
     r"^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,tag:[A-Za-z0-9+/=]+,type:[a-z]+\]$"

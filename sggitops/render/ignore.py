@@ -1,14 +1,17 @@
-"""`.sggitopsignore` at the repo root: paths validate does not scan (test fixtures, vendored trees).
+"""Paths validate does not scan: what git ignores (Flux and Argo CD read the committed tree, never a
+local venv or build output), and `.sggitopsignore` at the repo root (test fixtures, vendored trees).
 
-One pattern a line (`#` comments, blank lines ignored), matched against repo-relative POSIX paths with
-fnmatch; a pattern ending in `/` (or naming a directory) covers everything below it.
+`.sggitopsignore` has one pattern a line (`#` comments, blank lines ignored), matched against
+repo-relative POSIX paths with fnmatch; a pattern ending in `/` (or naming a directory) covers
+everything below it. Git's ignored paths come from one bounded `git ls-files` per repo and run.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import subprocess
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from sggitops import fsguard
 
@@ -29,11 +32,41 @@ def _patterns(repo: Path) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=64)
+def _git_ignored(repo: Path) -> frozenset[str]:
+    """Untracked paths git ignores (directories collapsed); none outside a git work tree."""
+    try:
+        done = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(repo),
+                "ls-files",
+                "--others",
+                "--ignored",
+                "--exclude-standard",
+                "--directory",
+                "-z",
+            ],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    if done.returncode != 0:
+        return frozenset()
+    return frozenset(p.decode("utf-8", "replace").rstrip("/") for p in done.stdout.split(b"\0") if p)
+
+
 def ignored(repo: Path, rel: str) -> bool:
-    """Whether a repo-relative path (file or directory) is covered by `.sggitopsignore`."""
+    """Whether a repo-relative path (file or directory) is ignored by git or covered by `.sggitopsignore`."""
     rel = rel.strip("/")
     if not rel or rel == ".":
         return False
+    git_ignored = _git_ignored(repo.resolve())
+    if git_ignored and (rel in git_ignored or any(str(p) in git_ignored for p in PurePosixPath(rel).parents)):
+        return True
     for pattern in _patterns(repo.resolve()):
         if fnmatch.fnmatchcase(rel, pattern) or rel.startswith(pattern + "/"):
             return True
