@@ -123,3 +123,32 @@ def test_non_executable_file(tmp_path: Path) -> None:
     plain.write_text("#!/bin/sh\necho v1\n")
     with pytest.raises(ToolError, match="not executable"):
         find_kustomize(plain)
+
+
+def test_a_tool_that_closes_its_output_and_lingers_still_times_out(tmp_path: Path) -> None:
+    quiet = script(tmp_path, "quiet", "exec >&- 2>&-; exec sleep 5")
+    with pytest.raises(CommandTimeout):
+        Command((str(quiet),), timeout=0.3).run()
+
+
+def test_a_child_left_holding_the_pipes_does_not_hold_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tool's own exit ends the run: a background child still writing is cut off after a grace."""
+    monkeypatch.setattr(command, "EXIT_GRACE", 0.2)
+    tool = script(tmp_path, "tool", "(sleep 5; echo late) & echo early")
+    result = Command((str(tool),), timeout=30).run()
+    assert result.stdout == "early\n"
+    assert result.seconds < 4
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="the event-driven path needs pidfds (Linux)")
+def test_both_ways_of_collecting_give_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tool = script(tmp_path, "tool", "head -c 200000 /dev/zero | tr '\\0' x; echo done >&2; exit 2")
+    fast = Command((str(tool),), retcodes=None).run()
+    monkeypatch.delattr(os, "pidfd_open")
+    slow = Command((str(tool),), retcodes=None).run()
+    assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr)
+    assert len(fast.stdout) == 200000 and fast.stderr == "done\n"
