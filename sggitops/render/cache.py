@@ -47,6 +47,7 @@ class FileDigests:
     def __init__(self, repo: Path) -> None:
         self.repo = repo
         self._memo: dict[tuple[str, int, int, int, int], str] = {}
+        self._links: dict[str, bool] = {}
         self._lock = threading.Lock()
 
     def digest(self, rel: str) -> str:
@@ -66,6 +67,17 @@ class FileDigests:
         with self._lock:
             self._memo[memo_key] = value
         return value
+
+    def linked(self, rel: str) -> bool:
+        """Whether `rel` or a directory on its way is a symlink (memoized for the run)."""
+        with self._lock:
+            hit = self._links.get(rel)
+        if hit is None:
+            path = os.path.join(self.repo, rel)
+            hit = os.path.realpath(path) != os.path.normpath(path)
+            with self._lock:
+                self._links[rel] = hit
+        return hit
 
     def pairs(self, files: Iterable[str]) -> list[tuple[str, str]]:
         return [(f, self.digest(f)) for f in files]
@@ -98,9 +110,11 @@ class RenderCache:
         return tuple(data)
 
     def put_objects(self, key: str, objects: tuple[dict[str, Any], ...]) -> None:
-        self._write(
-            self._path(key).with_suffix(".json"), key, json.dumps(list(objects), separators=(",", ":"))
-        )
+        self.put_objects_json(key, json.dumps(list(objects), separators=(",", ":")))
+
+    def put_objects_json(self, key: str, text: str) -> None:
+        """Store the objects already serialised as a JSON list."""
+        self._write(self._path(key).with_suffix(".json"), key, text)
 
     def put(self, key: str, text: str) -> None:
         """Store atomically; a cache that cannot be written is skipped, never an error."""

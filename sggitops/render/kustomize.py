@@ -10,7 +10,9 @@ missing or broken tool raises (ToolError, exit 4).
 
 from __future__ import annotations
 
+import json
 import os
+import posixpath
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -77,6 +79,10 @@ class Render:
         return not any(f.severity is Severity.ERROR for f in self.findings)
 
 
+def _objects_json(objects: tuple[dict[str, Any], ...]) -> str:
+    return json.dumps(list(objects), separators=(",", ":"))
+
+
 class Renderer:
     """Builds roots of one repo. Thread-safe: `render_many` calls `render` from a thread pool."""
 
@@ -97,6 +103,7 @@ class Renderer:
         self.timeout = timeout
         self.digests = FileDigests(self.repo)
         self._done: dict[str, Render] = {}  # renders of this run: a root is built or read at most once
+        self._shared: dict[str, Future[tuple[str, str] | None]] = {}  # content key -> (text, objects JSON)
         self._lock = threading.Lock()
 
     def key(self, root: str) -> str:
@@ -105,6 +112,19 @@ class Renderer:
             return ""
         files = self.digests.pairs(self.graph.closure(root))
         return cache_key(self.kustomize.version, self.kustomize.flags, root, files)
+
+    def content_key(self, root: str) -> str:
+        """A key over what the build reads *relative to the root*: two roots whose inputs are the same
+        files at the same relative paths (fleet overlays naming the same policy bases) build the same
+        output, so this run builds it once. Empty when that cannot be told: remote refs, or a symlink in
+        the closure (the load restrictor judges where a link leads, which differs per root)."""
+        if self.graph.remote_refs(root):
+            return ""
+        closure = self.graph.closure(root)
+        if any(self.digests.linked(f) for f in closure):
+            return ""
+        files = [(posixpath.relpath(f, root), d) for f, d in self.digests.pairs(closure)]
+        return cache_key(self.kustomize.version, self.kustomize.flags, "", files)
 
     def render(self, root: str | Path) -> Render:
         """Build one root (repo-relative key or path); served from the cache when its inputs are unchanged."""
@@ -118,7 +138,7 @@ class Renderer:
         refused = refused_build(self.graph, name)  # FIFOs, escaping links, alias bombs: never built
         key = self.key(name) if self.cache is not None and not refused else ""
         render = Render(name, (), "", 0.0, False, refused) if refused else None
-        render = render or self._from_cache(name, key) or self._build(name, key)
+        render = render or self._from_cache(name, key) or self._build_once(name, key)
         with self._lock:
             self._done[name] = render
         return render
@@ -137,6 +157,40 @@ class Renderer:
                 return None
             self.cache.put_objects(key, objects)
         return Render(name, objects, text, time.monotonic() - start, True, key=key)
+
+    def _build_once(self, name: str, key: str) -> Render:
+        """Build `name`, or take the output of a root with the same content key built in this run (a copy
+        of its objects: renders never share mutable data). A failed build is never shared: each root
+        gets its own error, with its own paths."""
+        content = self.content_key(name)
+        if not content:
+            return self._build(name, key)
+        with self._lock:
+            pending = self._shared.get(content)
+            owner = pending is None
+            if pending is None:
+                pending = self._shared[content] = Future()
+        if not owner:
+            start = time.monotonic()
+            shared = pending.result()
+            if shared is not None:
+                text, data = shared
+                objects = tuple(json.loads(data))
+                self._store(key, text, data)
+                return Render(name, objects, text, time.monotonic() - start, False, key=key)
+            return self._build(name, key)
+        render = None
+        try:
+            render = self._build(name, key)
+        finally:
+            ok = render is not None and render.ok and bool(render.objects or render.text)
+            pending.set_result((render.text, _objects_json(render.objects)) if ok and render else None)
+        return render
+
+    def _store(self, key: str, text: str, objects_json: str) -> None:
+        if key and self.cache is not None:
+            self.cache.put(key, text)
+            self.cache.put_objects_json(key, objects_json)
 
     def _build(self, name: str, key: str) -> Render:
         try:
@@ -158,9 +212,7 @@ class Renderer:
         objects = self._parse(result.stdout, name)
         if objects is None:
             return self._failed(name, f"kustomize build of {name} printed output that is not valid YAML")
-        if key and self.cache is not None:
-            self.cache.put(key, result.stdout)
-            self.cache.put_objects(key, objects)
+        self._store(key, result.stdout, _objects_json(objects))
         return Render(name, objects, result.stdout, result.seconds, False, key=key)
 
     def render_many(

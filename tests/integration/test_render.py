@@ -233,6 +233,53 @@ def test_parallel_render_of_twenty_overlays_equals_serial(tmp_path: Path, kustom
     assert len({parallel[r].text for r in roots}) == 20
 
 
+def test_roots_with_the_same_inputs_at_the_same_relative_paths_are_built_once(
+    repo: Path, kustomize: Kustomize, builds: list[str]
+) -> None:
+    """Fleet overlays that name the same bases with the same files build the same output: one build,
+    each root gets its own copy, and a later run finds every root in the cache."""
+    same = "cluster: twin\nreplicas: 1\n"
+    write(repo, {"overlays/build/values.yaml": same, "overlays/run-dev/values.yaml": same})
+    roots = ["overlays/build", "overlays/run-dev"]
+    first = renderer(repo, kustomize, use_cache=False).render_many(roots, jobs=2)
+    assert len(builds) == 1
+    a, b = (first[r] for r in roots)
+    assert a.ok and b.ok and a.objects == b.objects and a.text == b.text
+    assert a.objects[0] is not b.objects[0]  # never shared mutable data
+    renderer(repo, kustomize).render_many(roots, jobs=2)
+    assert len(builds) == 2  # with the cache on: one build, stored under both roots
+    assert all(r.cached for r in renderer(repo, kustomize).render_many(roots, jobs=2).values())
+    assert len(builds) == 2
+
+
+def test_a_failed_build_is_not_shared_between_twin_roots(
+    repo: Path, kustomize: Kustomize, builds: list[str]
+) -> None:
+    same = "x: [\n"
+    write(repo, {"overlays/build/values.yaml": "a: 1\n", "overlays/run-dev/values.yaml": "a: 1\n"})
+    write(repo, {"overlays/build/kustomization.yaml": same, "overlays/run-dev/kustomization.yaml": same})
+    out = renderer(repo, kustomize, use_cache=False).render_many(
+        ["overlays/build", "overlays/run-dev"], jobs=2
+    )
+    assert len(builds) == 2  # each root gets its own error, naming its own files
+    assert [f.file for r in out.values() for f in r.findings] == [
+        "overlays/build/kustomization.yaml",
+        "overlays/run-dev/kustomization.yaml",
+    ]
+
+
+def test_a_symlink_in_the_inputs_is_never_shared(repo: Path, kustomize: Kustomize, builds: list[str]) -> None:
+    """The load restrictor judges where a link leads, which differs per root: no sharing then."""
+    same = "cluster: twin\n"
+    write(repo, {"overlays/build/values.yaml": same, "overlays/run-dev/values.yaml": same})
+    (repo / "overlays/run-dev/values.yaml").unlink()
+    (repo / "overlays/run-dev/values.yaml").symlink_to("../build/values.yaml")
+    r = renderer(repo, kustomize, use_cache=False)
+    assert r.content_key("overlays/run-dev") == ""
+    r.render_many(["overlays/build", "overlays/run-dev"], jobs=2)
+    assert len(builds) == 2
+
+
 def test_missing_root_directory(repo: Path, kustomize: Kustomize, builds: list[str]) -> None:
     result = renderer(repo, kustomize).render("overlays/nope")
     [finding] = result.findings
