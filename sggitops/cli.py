@@ -8,6 +8,8 @@ external tool failed or is missing). See `sggitops.commands.base` for how to add
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from sggitops import __version__
@@ -23,15 +25,36 @@ from sggitops.commands.base import (  # the pieces a command block needs, import
     output_option,
     vcs_options,
 )
-from sggitops.commands.bump import bump, versions
-from sggitops.commands.diff import diff, gitlab
-from sggitops.commands.generate import generate, init
-from sggitops.commands.policy import policy
-from sggitops.commands.rollout import rollout
-from sggitops.commands.validate import validate
+
+COMMANDS = {
+    "init": "sggitops.commands.generate:init",
+    "generate": "sggitops.commands.generate:generate",
+    "validate": "sggitops.commands.validate:validate",
+    "diff": "sggitops.commands.diff:diff",
+    "policy": "sggitops.commands.policy:policy",
+    "bump": "sggitops.commands.bump:bump",
+    "versions": "sggitops.commands.bump:versions",
+    "rollout": "sggitops.commands.rollout:rollout",
+    "gitlab": "sggitops.commands.diff:gitlab",
+}
+"""Every command, by where it lives: a command's module (and the core it needs) is imported only when
+that command runs or help lists it, so `sggitops validate` does not pay for bump's or diff's imports."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A click group that imports a command from `COMMANDS` on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, _, attr = COMMANDS[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sggitops")
 @common_options
 @click.pass_context
@@ -39,9 +62,6 @@ def main(click_ctx: click.Context) -> None:
     """Generate and validate the GitOps repository of a Big Bang fleet."""
     click_ctx.ensure_object(Context)
 
-
-for _command in (init, generate, validate, diff, policy, bump, versions, rollout, gitlab):
-    main.add_command(_command)
 
 __all__ = [
     "Context",
@@ -57,7 +77,7 @@ __all__ = [
     "vcs_options",
 ]
 
-# New commands: append a block here (or a module in sggitops/commands/ added to the tuple above):
+# New commands: append a block here (or a module in sggitops/commands/ named in COMMANDS above):
 #
 #     @main.command()
 #     @common_options

@@ -49,16 +49,25 @@ def test_fast_loader_reports_syntax_errors_at_their_position() -> None:
     assert err.value.lines()[0].startswith("bad.yaml:3:1: error [yaml/syntax]")
 
 
-def test_large_texts_are_parsed_once_and_handed_out_as_copies(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = "items:\n" + "".join(f"  - {{name: item-{i}, url: 'https://x/{i}'}}\n" for i in range(2000))
-    assert len(text) >= yamlio._PLAIN_MEMO_MIN
+def test_texts_are_parsed_once_and_handed_out_as_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "items:\n" + "".join(f"  - {{name: item-{i}, url: 'https://x/{i}'}}\n" for i in range(20))
     first = yamlio.load_plain_all(text, "big.yaml")
     calls: list[str] = []
     original = yamlio._load_plain_all
     monkeypatch.setattr(yamlio, "_load_plain_all", lambda *a: calls.append("x") or original(*a))
     second = yamlio.load_plain_all(text, "big.yaml")
     assert second == first and calls == []
-    second[0][2]["items"].clear()  # a caller changing its copy changes nothing for the next one
+    second[0][2]["items"][0]["name"] = "changed"  # a caller changing its copy changes nothing else
+    second[0][2]["items"].clear()
     assert yamlio.load_plain_all(text, "big.yaml") == first
     with pytest.raises(InputError):
         yamlio.load_plain_all(text + "bad: [\n", "big.yaml")
+
+
+def test_the_parse_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlio, "_PLAIN_MEMO_LIMIT", 100)
+    monkeypatch.setattr(yamlio, "_PLAIN_MEMO", {})
+    monkeypatch.setattr(yamlio, "_PLAIN_MEMO_BYTES", [0])
+    for i in range(50):
+        assert yamlio.load_plain_all(f"name: item-{i}\n", "f.yaml") == [(1, 1, {"name": f"item-{i}"})]
+    assert yamlio._PLAIN_MEMO_BYTES[0] <= 100 and len(yamlio._PLAIN_MEMO) < 50

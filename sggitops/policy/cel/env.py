@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import cel
-
 from sggitops.policy.cel import k8s_lib, kyverno_lib
 from sggitops.policy.cel.kyverno_lib import CelUnavailable, Lookups
 from sggitops.policy.cel.optional import OptionalSyntaxError, rewrite_optionals
@@ -40,6 +38,8 @@ NULLABLE = ("object", "oldObject", "params", "namespaceObject", "authorizer")
 @lru_cache(maxsize=8192)
 def compile_expression(source: str) -> Program:
     """The compiled program of `source` (cached: each distinct expression compiles once per process)."""
+    import cel  # imported only when CEL runs: the package loads its CLI and prompt_toolkit (0.1 s)
+
     try:
         program = cel.compile(rewrite_optionals(source))
     except (ValueError, OptionalSyntaxError) as err:
@@ -90,6 +90,8 @@ def _context(activation: Mapping[str, Any]) -> Any:
         return _Current.context
     values = {name: None for name in NULLABLE}
     values.update((k, v) for k, v in activation.items() if k != "variables")
+    import cel
+
     context = cel.Context(values, _functions())
     context.set_variable_resolver(_resolve)
     _Current.activation, _Current.context = activation, context

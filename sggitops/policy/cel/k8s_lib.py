@@ -18,8 +18,6 @@ from fractions import Fraction
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from cel import OptionalValue, stdlib
-
 from sggitops.policy.cel.optional import OR_VALUE
 
 TAG = "@cel"
@@ -327,6 +325,8 @@ def _format_one(verb: str, value: Any) -> str:
 
 def or_value_of(value: Any, default: Any) -> Any:
     """`x.orValue(d)`: the optional's value or `d`; a plain value is itself (as Kyverno's policies expect)."""
+    from cel import OptionalValue  # the `cel` package is imported only when CEL runs (it costs 0.1 s)
+
     if isinstance(value, OptionalValue):
         return value.or_value(default)
     return value
@@ -334,6 +334,8 @@ def or_value_of(value: Any, default: Any) -> Any:
 
 def functions() -> dict[str, Callable[..., Any]]:
     """The Kubernetes library functions, on top of the `cel` library's extended standard library."""
+    from cel import stdlib
+
     out: dict[str, Callable[..., Any]] = dict(stdlib.STDLIB_FUNCTIONS)
     for library in stdlib.EXTENSIONS.values():
         out.update(library)
