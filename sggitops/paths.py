@@ -17,6 +17,7 @@ LOCK_PATH = ".sggitops/lock.yaml"  # what produced the generated files (generate
 CACHE_DIR_NAME = ".sggitops-cache"  # the default cache dir, relative to the repo (and ignored by git)
 CACHE_DIR_ENV = "SGGITOPS_CACHE_DIR"  # overrides the cache dir of every command
 GENERATE_LOCK = "generate.lock"  # in the cache dir: one generate at a time per repo
+PARSED_FILE = "parsed.json"  # in the cache dir: parsed YAML by text digest, for the next run (yamlstore)
 OVERLAYS_DIR = "overlays"  # overlays/<cluster>: one root per cluster in a generated repo
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sggitops import fsguard, suppress, yamlio
+from sggitops import fsguard, suppress, yamlio, yamlstore
 from sggitops.checks import families
 from sggitops.checks.outcome import flux_variables, merge_clusters, nothing_checked, remote_severity, reported
 from sggitops.checks.rules import REGISTRY
@@ -33,7 +33,7 @@ from sggitops.errors import InputError
 from sggitops.findings import Finding, Severity
 from sggitops.model import RepoModel, repo_model
 from sggitops.model.identity import Identity, checkout_identity, equivalent_urls
-from sggitops.paths import cache_root, cluster_of_root
+from sggitops.paths import PARSED_FILE, cache_root, cluster_of_root
 from sggitops.render import Renderer, changed_files_since, changed_roots, find_kustomize, scan_repo
 from sggitops.render.command import Kustomize
 from sggitops.render.graph import RepoGraph
@@ -163,7 +163,11 @@ class Validator:
                 return ValidateResult(
                     hit.findings, hit.overlays, hit.objects, time.perf_counter() - start, hit.clusters
                 )
-        result = self._run(start, kustomize)
+        store = (
+            cache_root(self.root, self.options.cache_dir) / PARSED_FILE if self.options.use_cache else None
+        )
+        with yamlstore.persisted(store):
+            result = self._run(start, kustomize)
         result.findings = [*self.notes, *result.findings]
         if runs is not None:
             runs.put(key, CachedRun(result.findings, result.overlays, result.objects, result.clusters))

@@ -18,6 +18,7 @@ from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from sggitops import yamlstore
 from sggitops.errors import InputError, Location
 from sggitops.findings import Severity
 from sggitops.rules import Rule
@@ -109,17 +110,29 @@ _PLAIN_MEMO_LIMIT = 64 << 20
 """Bytes of text whose parses are kept: past it the memo starts afresh (memory stays bounded)."""
 
 
-def load_plain_all(text: str, filename: str, *, rule: str = "yaml/syntax") -> list[tuple[int, int, Any]]:
+def load_plain_all(
+    text: str, filename: str, *, rule: str = "yaml/syntax", keep: bool = True
+) -> list[tuple[int, int, Any]]:
     """Every document as plain data with the (line, col) where it starts: the fast path for reading many
     files (no per-node positions). Falls back to the round-trip loader to explain a syntax error.
 
     A text is parsed once per process (the spec, the lock and the entry files are read by several
     checks): the result is memoised by the text's digest and handed out as a fresh copy (callers may
-    change it); copying plain data is ~20x cheaper than parsing it."""
-    key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), rule)
+    change it); copying plain data is ~20x cheaper than parsing it. With a `yamlstore` active (a validate
+    run) the parse is also kept for the next run. `keep=False` is for one-off texts (a rendered build,
+    which its own cache keeps): parsed, never memoised."""
+    if not keep:
+        return _load_plain_all(text, filename, rule)
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    key = (digest, rule)
     hit = _PLAIN_MEMO.get(key)
     if hit is None:
-        hit = _load_plain_all(text, filename, rule)  # an error raises: never memoised
+        store = yamlstore.active()
+        hit = store.get(digest) if store is not None else None
+        if hit is None:
+            hit = _load_plain_all(text, filename, rule)  # an error raises: never memoised
+            if store is not None:
+                store.put(digest, hit)
         if _PLAIN_MEMO_BYTES[0] + len(text) > _PLAIN_MEMO_LIMIT:
             _PLAIN_MEMO.clear()
             _PLAIN_MEMO_BYTES[0] = 0

@@ -79,7 +79,7 @@ def _scalar(before: str, after: str) -> Any:
     if after == before or not _VAR.fullmatch(before) or "\n" in after:
         return after
     try:
-        docs = yamlio.load_plain_all(f"v: {after}\n", "(substituted)")
+        docs = yamlio.load_plain_all(f"v: {after}\n", "(substituted)", keep=False)
     except InputError:
         return after
     value = docs[0][2].get("v") if docs and isinstance(docs[0][2], dict) else after

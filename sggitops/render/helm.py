@@ -295,7 +295,7 @@ class HelmRenderer:
             kind = "values" if SCHEMA_REFUSAL in message else "render"
             return HelmResult(error=message, kind=kind, seconds=result.seconds)
         try:
-            docs = yamlio.load_plain_all(result.stdout, f"helm template {job.name}")
+            docs = yamlio.load_plain_all(result.stdout, f"helm template {job.name}", keep=False)
         except InputError as err:
             return HelmResult(error=f"helm printed YAML that does not parse: {err.message}", kind="render")
         objects = tuple(d for _l, _c, d in docs if isinstance(d, dict))

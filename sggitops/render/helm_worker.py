@@ -34,7 +34,7 @@ def _objects(manifests: dict[str, str]) -> list[dict[str, Any]]:
             if not part.strip():
                 continue
             try:
-                docs = yamlio.load_plain_all(part, name)
+                docs = yamlio.load_plain_all(part, name, keep=False)
             except InputError as err:
                 raise ValueError(f"{name} rendered YAML that does not parse: {err.message}") from None
             out.extend(doc for _line, _col, doc in docs if isinstance(doc, dict))

@@ -59,15 +59,21 @@ def _git_ignored(repo: Path) -> frozenset[str]:
     return frozenset(p.decode("utf-8", "replace").rstrip("/") for p in done.stdout.split(b"\0") if p)
 
 
+@lru_cache(maxsize=64)
+def _resolved(repo: Path) -> Path:
+    return repo.resolve()
+
+
 def ignored(repo: Path, rel: str) -> bool:
     """Whether a repo-relative path (file or directory) is ignored by git or covered by `.sggitopsignore`."""
     rel = rel.strip("/")
     if not rel or rel == ".":
         return False
-    git_ignored = _git_ignored(repo.resolve())
+    where = _resolved(repo)
+    git_ignored = _git_ignored(where)
     if git_ignored and (rel in git_ignored or any(str(p) in git_ignored for p in PurePosixPath(rel).parents)):
         return True
-    for pattern in _patterns(repo.resolve()):
+    for pattern in _patterns(where):
         if fnmatch.fnmatchcase(rel, pattern) or rel.startswith(pattern + "/"):
             return True
     return False

@@ -246,7 +246,7 @@ class Renderer:
 
     def _parse(self, text: str, root: str) -> tuple[dict[str, Any], ...] | None:
         try:
-            docs = yamlio.load_plain_all(text, f"{root} (rendered)")
+            docs = yamlio.load_plain_all(text, f"{root} (rendered)", keep=False)
         except InputError:
             return None
         return tuple(d for _line, _col, d in docs if isinstance(d, dict))
