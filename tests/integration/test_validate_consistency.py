@@ -52,3 +52,36 @@ def test_cold_warm_and_sharded_runs_agree(tmp_path: Path, bigbang_mirror: Path) 
     assert per_cluster(shards[0].findings) | per_cluster(shards[1].findings) == per_cluster(cold.findings)
     uncached = Validator(repo, ValidateOptions(use_cache=False, bigbang_repo=str(bigbang_mirror))).run()
     assert per_cluster(uncached.findings) == per_cluster(cold.findings)
+
+
+def test_a_run_from_the_per_file_caches_agrees_with_a_cold_one(tmp_path: Path) -> None:
+    """With the whole-run answer gone, a run rebuilds its findings from the render cache, the findings
+    caches and the parsed-YAML store (yamlstore): the same findings, planted problems included; and a
+    `--changed-since` run finds the same for the cluster it renders."""
+    repo = tmp_path / "fleet"
+    repo.mkdir()
+    (repo / "platform.yaml").write_text(fleet_spec(3, apps=1))
+    assert run_cli(repo, "generate").exit_code == 0
+    (repo / ".gitignore").write_text(".sggitops-cache/\n")
+    (repo / "notes").mkdir()
+    (repo / "notes" / "db.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: hunter2}\n"
+    )
+    g = git.Repo.init(repo, initial_branch="main")
+    g.git.add(A=True)
+    g.index.commit("fleet")
+    cache = tmp_path / "cache"
+    cold = Validator(repo, ValidateOptions(cache_dir=cache)).run()
+    assert (cache / "parsed.json").is_file()
+    assert "secrets/plaintext" in {f.rule for f in cold.findings}
+    for entry in (cache / "runs").glob("*.json"):
+        entry.unlink()
+    again = Validator(repo, ValidateOptions(cache_dir=cache)).run()
+    assert again.renders  # not the whole-run answer: the run was made again, from the caches
+    assert again.findings == cold.findings
+    values = repo / "overlays" / "run-001" / "values.yaml"
+    values.write_text(values.read_text().replace("domain: run-001.fleet.mil", "domain: hand.fleet.mil"))
+    changed = Validator(repo, ValidateOptions(cache_dir=cache, changed_since="HEAD")).run()
+    fresh = Validator(repo, ValidateOptions(use_cache=False, changed_since="HEAD")).run()
+    assert changed.findings == fresh.findings
+    assert "drift/edited" in {f.rule for f in changed.findings}
