@@ -391,4 +391,5 @@ class Catalog:
 def load_catalog() -> Catalog:
     """The packaged catalog (read once)."""
     text = resources.files("sggitops.bigbang").joinpath("catalog.yaml").read_text(encoding="utf-8")
-    return Catalog(yamlio.to_plain(yamlio.load_one(text, "sggitops/bigbang/catalog.yaml")))
+    [(_line, _col, data)] = yamlio.load_plain_all(text, "sggitops/bigbang/catalog.yaml")  # one document
+    return Catalog(data)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sggitops import fsguard, yamlio
+from sggitops import fsguard, yamlio, yamlpos
 from sggitops.errors import Location, SpecError
 from sggitops.findings import Severity
 from sggitops.paths import SPEC_FILE as SPEC_FILE
@@ -130,7 +130,7 @@ def read_spec_text(path: Path, name: str) -> str:
 def parse_spec_doc(text: str, name: str = SPEC_FILE) -> tuple[Platform, Any]:
     """Parse spec text into a Platform model checked on its own (schema, references), and its YAML
     document; `sggitops.specfile` adds the checks against the Big Bang catalog."""
-    doc = yamlio.load_one(text, name, rule="spec/yaml")
+    doc = yamlpos.load_one(text, name, rule="spec/yaml")
     if doc is None:
         raise SpecError(
             "the spec is empty",
