@@ -18,10 +18,11 @@ itself expands an alias bomb until it is killed and reads `/dev/zero` to the end
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,8 +126,43 @@ def inspect(path: Path, root: Path | None = None, *, max_bytes: int = MAX_FILE_B
     return None
 
 
+_READS: list[dict[tuple[str, str, int], tuple[tuple[int, int, int, int], bytes]]] = []
+_READ_MEMO_MAX = 1 << 20  # files up to this size are kept by `reads_memoised`
+
+
+@contextlib.contextmanager
+def reads_memoised() -> Iterator[None]:
+    """Within one run, a file read again is served from memory: one `stat` instead of the symlink walk
+    and the read (the repo scan, the entry files, the secrets and suppression scans read the same
+    files). Only a file accepted before is kept, and only while its size, mtime, ctime and inode stay."""
+    _READS.append({})
+    try:
+        yield
+    finally:
+        _READS.pop()
+
+
 def read_bytes(path: Path, root: Path | None = None, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     """The file's bytes; UnsafePath (an OSError) when `inspect` refuses it or it grows while read."""
+    if not _READS:
+        return _read_bytes(path, root, max_bytes)
+    memo = _READS[-1]
+    key = (str(path), str(root), max_bytes)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return _read_bytes(path, root, max_bytes)  # says why, as without the memo
+    signature = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    hit = memo.get(key)
+    if hit is not None and hit[0] == signature:
+        return hit[1]
+    data = _read_bytes(path, root, max_bytes)
+    if len(data) <= _READ_MEMO_MAX and len(data) == st.st_size:
+        memo[key] = (signature, data)
+    return data
+
+
+def _read_bytes(path: Path, root: Path | None, max_bytes: int) -> bytes:
     refusal = inspect(path, root, max_bytes=max_bytes)
     if refusal is not None:
         raise UnsafePath(refusal.path, refusal.reason, refusal.rule)

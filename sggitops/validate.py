@@ -166,7 +166,7 @@ class Validator:
         store = (
             cache_root(self.root, self.options.cache_dir) / PARSED_FILE if self.options.use_cache else None
         )
-        with yamlstore.persisted(store):
+        with yamlstore.persisted(store), fsguard.reads_memoised():
             result = self._run(start, kustomize)
         result.findings = [*self.notes, *result.findings]
         if runs is not None:

@@ -128,3 +128,38 @@ def test_a_file_that_grows_past_the_cap_while_read_is_refused(tmp_path: Path) ->
     path.write_bytes(b"x" * 100)
     with pytest.raises(fsguard.UnsafePath):
         fsguard.read_bytes(path, max_bytes=10)
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_within_a_run_a_refused_shape_stays_refused(tmp_path: Path, shape: str) -> None:
+    """The per-run read memo keeps only files accepted before: every refusal is made again each read."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    rule = plant(repo, REL, shape)
+    with fsguard.reads_memoised():
+        for _ in range(2):
+            _read_bytes(repo, REL, rule)
+
+
+def test_within_a_run_a_file_read_again_is_served_until_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    path = repo / "x.yaml"
+    path.write_text("kind: A\n", "utf-8")
+    inspected: list[Path] = []
+    real = fsguard.inspect
+    monkeypatch.setattr(fsguard, "inspect", lambda p, *a, **k: inspected.append(p) or real(p, *a, **k))
+    with fsguard.reads_memoised():
+        assert fsguard.read_text(path, repo) == "kind: A\n"
+        assert fsguard.read_text(path, repo) == "kind: A\n"
+        assert len(inspected) == 1
+        path.write_text("kind: Longer\n", "utf-8")  # another size: read and judged again
+        assert fsguard.read_text(path, repo) == "kind: Longer\n"
+        assert len(inspected) == 2
+        path.unlink()
+        path.symlink_to(tmp_path / "outside.yaml")
+        (tmp_path / "outside.yaml").write_text("kind: Longer\n", "utf-8")
+        with pytest.raises(fsguard.UnsafePath):  # a new inode: judged again, and refused
+            fsguard.read_text(path, repo)
