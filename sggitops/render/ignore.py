@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import subprocess
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from sggitops import fsguard
 
@@ -71,8 +71,12 @@ def ignored(repo: Path, rel: str) -> bool:
         return False
     where = _resolved(repo)
     git_ignored = _git_ignored(where)
-    if git_ignored and (rel in git_ignored or any(str(p) in git_ignored for p in PurePosixPath(rel).parents)):
-        return True
+    if git_ignored:
+        cut = len(rel)
+        while cut > 0:  # the path, then each folder above it
+            if rel[:cut] in git_ignored:
+                return True
+            cut = rel.rfind("/", 0, cut)
     for pattern in _patterns(where):
         if fnmatch.fnmatchcase(rel, pattern) or rel.startswith(pattern + "/"):
             return True

@@ -12,6 +12,7 @@ from typing import Any
 from sggitops.policy.cel import k8s_lib, kyverno_lib
 from sggitops.policy.cel.kyverno_lib import CelUnavailable, Lookups
 from sggitops.policy.cel.optional import OptionalSyntaxError, rewrite_optionals
+from sggitops.policy.cel.package import cel_package
 
 
 class CelError(Exception):
@@ -38,10 +39,8 @@ NULLABLE = ("object", "oldObject", "params", "namespaceObject", "authorizer")
 @lru_cache(maxsize=8192)
 def compile_expression(source: str) -> Program:
     """The compiled program of `source` (cached: each distinct expression compiles once per process)."""
-    import cel  # imported only when CEL runs: the package loads its CLI and prompt_toolkit (0.1 s)
-
     try:
-        program = cel.compile(rewrite_optionals(source))
+        program = cel_package().compile(rewrite_optionals(source))
     except (ValueError, OptionalSyntaxError) as err:
         raise CelError(f"compile error: {_first_line(err)}") from None
     names = set(program.functions())
@@ -90,9 +89,7 @@ def _context(activation: Mapping[str, Any]) -> Any:
         return _Current.context
     values = {name: None for name in NULLABLE}
     values.update((k, v) for k, v in activation.items() if k != "variables")
-    import cel
-
-    context = cel.Context(values, _functions())
+    context = cel_package().Context(values, _functions())
     context.set_variable_resolver(_resolve)
     _Current.activation, _Current.context = activation, context
     return context

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from sggitops.policy.cel.optional import OR_VALUE
+from sggitops.policy.cel.package import cel_package
 
 TAG = "@cel"
 _BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
@@ -325,17 +326,14 @@ def _format_one(verb: str, value: Any) -> str:
 
 def or_value_of(value: Any, default: Any) -> Any:
     """`x.orValue(d)`: the optional's value or `d`; a plain value is itself (as Kyverno's policies expect)."""
-    from cel import OptionalValue  # the `cel` package is imported only when CEL runs (it costs 0.1 s)
-
-    if isinstance(value, OptionalValue):
+    if isinstance(value, cel_package().OptionalValue):
         return value.or_value(default)
     return value
 
 
 def functions() -> dict[str, Callable[..., Any]]:
     """The Kubernetes library functions, on top of the `cel` library's extended standard library."""
-    from cel import stdlib
-
+    stdlib = cel_package().stdlib
     out: dict[str, Callable[..., Any]] = dict(stdlib.STDLIB_FUNCTIONS)
     for library in stdlib.EXTENSIONS.values():
         out.update(library)

@@ -22,6 +22,7 @@ def test_git_ignored_paths_are_ignored_and_tracked_ones_are_not(tmp_path: Path) 
     assert ignored(repo, "overlays/dev/run.log")
     assert not ignored(repo, "overlays/dev/kustomization.yaml")
     assert not ignored(repo, "overlays")
+    assert not ignored(repo, ".venv-ci-other/lib/x.yaml")  # a folder named like it is another folder
 
 
 def test_outside_git_nothing_is_ignored_but_sggitopsignore(tmp_path: Path) -> None:
