@@ -44,6 +44,21 @@ class Store:
         if isinstance(data, dict) and data.get("version") == VERSION and isinstance(data.get("texts"), dict):
             self._entries = data["texts"]
 
+    def lookup(self, key: str) -> Any:
+        """The JSON value kept under `key` (None when there is none); the caller checks its shape."""
+        value = self._entries.get(key)
+        if value is not None:
+            with self._lock:
+                self._used.add(key)
+        return value
+
+    def keep(self, key: str, value: Any) -> None:
+        """Keep a JSON value under `key` for the next run (the caller makes sure JSON keeps it exactly)."""
+        with self._lock:
+            self._entries[key] = value
+            self._used.add(key)
+            self._added = True
+
     def get(self, digest: str) -> Docs | None:
         raw = self._entries.get(digest)
         if not isinstance(raw, list):

@@ -9,15 +9,17 @@ is remote.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import posixpath
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sggitops import fsguard, yamlio, yamlpos
+from sggitops import fsguard, yamlio, yamlpos, yamlstore
 from sggitops.errors import InputError
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -98,94 +100,193 @@ def _is_inline(value: str) -> bool:
 
 
 def parse(repo: Path, file: Path) -> Kustomization:
-    """Parse one kustomization file; a YAML error is recorded in `error` (the build reports it)."""
+    """Parse one kustomization file; a YAML error is recorded in `error` (the build reports it).
+
+    Two steps: what the text says (`_Raw`: the kind, each path with its position, the generated
+    objects), which depends on the text alone and is kept by digest in the run's `yamlstore`; then each
+    path classified against the file system (local directory, local file, or remote), every run."""
     directory = file.parent
     rel_dir = _rel(repo, directory)
     rel_file = _rel(repo, file)
     try:
-        doc = yamlpos.load_one(fsguard.read_text(file, repo), rel_file, rule="build/failed")
-    except (InputError, OSError, UnicodeDecodeError) as err:
-        message = err.message if isinstance(err, InputError) else str(err)
-        return Kustomization(rel_dir, rel_file, "Kustomization", error=message)
-    if doc is None:
-        return Kustomization(rel_dir, rel_file, "Kustomization")
-    if not isinstance(doc, Mapping):
-        return Kustomization(rel_dir, rel_file, "Kustomization", error="not a YAML mapping")
-    parser = _Parser(repo, directory)
-    refs = tuple(parser.refs(doc))
+        text = fsguard.read_text(file, repo)
+    except (OSError, UnicodeDecodeError) as err:
+        return Kustomization(rel_dir, rel_file, "Kustomization", error=str(err))
+    store = yamlstore.active()
+    key = "kustomization:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    raw = _Raw.from_json(store.lookup(key)) if store is not None else None
+    if raw is None:
+        raw = _Raw.of_text(text, rel_file)
+        if store is not None:
+            store.keep(key, raw.to_json())
+    if raw.error or raw.empty:
+        return Kustomization(rel_dir, rel_file, "Kustomization", error=raw.error)
+    classify = _Classifier(repo, directory, rel_dir)
     return Kustomization(
         rel_dir,
         rel_file,
-        str(doc.get("kind") or "Kustomization"),
-        refs=refs,
-        generated=tuple(_generated(doc)),
-        helm_charts=tuple(_helm_charts(doc)),
+        raw.kind,
+        refs=tuple(classify.ref(*entry) for entry in raw.refs),
+        generated=raw.generated,
+        helm_charts=raw.helm_charts,
     )
 
 
-class _Parser:
-    def __init__(self, repo: Path, directory: Path) -> None:
-        self.repo = repo
-        self.directory = directory
+RawRef = tuple[str, str, int, int, int]
+"""(field, value, line, col, mode): mode DIR_OR_FILE, DIR_OR_FILE | FILES_OK, or FILE_ONLY."""
 
-    def refs(self, doc: Mapping[str, Any]) -> Iterator[Ref]:
-        for field in ("resources", "bases", "components"):
-            for seq, i, value in _strings(doc.get(field)):
-                yield self._dir_or_file(field, value, seq, i, files_ok=field == "resources")
-        for field in ("crds", "configurations"):
-            for seq, i, value in _strings(doc.get(field)):
-                yield self._file(field, value, *yamlio.position(seq, i))
-        for seq, i, value in _strings(doc.get("patchesStrategicMerge")):
+DIR_OR_FILE, FILES_OK, FILE_ONLY = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """What a kustomization's text names, before the file system is asked about any path."""
+
+    kind: str = "Kustomization"
+    refs: tuple[RawRef, ...] = ()
+    generated: tuple[Generated, ...] = ()
+    helm_charts: tuple[tuple[str, int, int], ...] = ()
+    error: str = ""
+    empty: bool = False
+
+    @classmethod
+    def of_text(cls, text: str, rel_file: str) -> _Raw:
+        try:
+            doc = yamlpos.load_one(text, rel_file, rule="build/failed")
+        except InputError as err:
+            return cls(error=err.message)
+        if doc is None:
+            return cls(empty=True)
+        if not isinstance(doc, Mapping):
+            return cls(error="not a YAML mapping")
+        return cls(
+            str(doc.get("kind") or "Kustomization"),
+            tuple(_raw_refs(doc)),
+            tuple(_generated(doc)),
+            tuple(_helm_charts(doc)),
+        )
+
+    def to_json(self) -> list[Any]:
+        generated = [[g.kind, g.name, g.namespace, g.line, g.col] for g in self.generated]
+        return [
+            self.kind,
+            [list(r) for r in self.refs],
+            generated,
+            [list(h) for h in self.helm_charts],
+            self.error,
+            self.empty,
+        ]
+
+    @classmethod
+    def from_json(cls, data: Any) -> _Raw | None:
+        """The stored form back, or None when it is not exactly that shape (then the text is parsed)."""
+        try:
+            kind, refs, generated, helm, error, empty = data
+            out = cls(
+                kind,
+                tuple((f, v, ln, c, m) for f, v, ln, c, m in refs),
+                tuple(Generated(k, n, ns, ln, c) for k, n, ns, ln, c in generated),
+                tuple((n, ln, c) for n, ln, c in helm),
+                error,
+                empty,
+            )
+        except (TypeError, ValueError):
+            return None
+        shapes = (
+            isinstance(out.kind, str)
+            and isinstance(out.error, str)
+            and isinstance(out.empty, bool)
+            and all(_is_raw_ref(r) for r in out.refs)
+            and all(isinstance(g.line, int) and isinstance(g.name, str) for g in out.generated)
+        )
+        return out if shapes else None
+
+
+def _is_raw_ref(ref: tuple[Any, ...]) -> bool:
+    field, value, line, col, mode = ref
+    return (
+        isinstance(field, str)
+        and isinstance(value, str)
+        and isinstance(line, int)
+        and isinstance(col, int)
+        and mode in (0, 1, 2)
+    )
+
+
+def _raw_refs(doc: Mapping[str, Any]) -> Iterator[RawRef]:
+    """Every path the kustomization names, in the order kustomize reads the fields."""
+    for field in ("resources", "bases", "components"):
+        mode = DIR_OR_FILE | FILES_OK if field == "resources" else DIR_OR_FILE
+        for seq, i, value in _strings(doc.get(field)):
+            yield (field, value, *yamlio.position(seq, i), mode)
+    for field in ("crds", "configurations"):
+        for seq, i, value in _strings(doc.get(field)):
+            yield (field, value, *yamlio.position(seq, i), FILE_ONLY)
+    for seq, i, value in _strings(doc.get("patchesStrategicMerge")):
+        if not _is_inline(value):
+            yield ("patchesStrategicMerge", value, *yamlio.position(seq, i), FILE_ONLY)
+    for field in ("patches", "patchesJson6902", "replacements"):
+        for item in _mappings(doc.get(field)):
+            if isinstance(item.get("path"), str):
+                yield (field, item["path"], *yamlio.value_position(item, "path"), FILE_ONLY)
+    openapi = doc.get("openapi")
+    if isinstance(openapi, Mapping) and isinstance(openapi.get("path"), str):
+        yield ("openapi", openapi["path"], *yamlio.value_position(openapi, "path"), FILE_ONLY)
+    for field in ("transformers", "generators", "validators"):
+        for seq, i, value in _strings(doc.get(field)):
             if not _is_inline(value):
-                yield self._file("patchesStrategicMerge", value, *yamlio.position(seq, i))
-        for field in ("patches", "patchesJson6902", "replacements"):
-            for item in _mappings(doc.get(field)):
-                if isinstance(item.get("path"), str):
-                    yield self._file(field, item["path"], *yamlio.value_position(item, "path"))
-        openapi = doc.get("openapi")
-        if isinstance(openapi, Mapping) and isinstance(openapi.get("path"), str):
-            yield self._file("openapi", openapi["path"], *yamlio.value_position(openapi, "path"))
-        for field in ("transformers", "generators", "validators"):
-            for seq, i, value in _strings(doc.get(field)):
-                if not _is_inline(value):
-                    yield self._dir_or_file(field, value, seq, i, files_ok=True)
-        for field in ("configMapGenerator", "secretGenerator"):
-            for item in _mappings(doc.get(field)):
-                yield from self._generator_refs(field, item)
-        for item in _mappings(doc.get("helmCharts")):
-            if isinstance(item.get("valuesFile"), str):
-                yield self._file("helmCharts", item["valuesFile"], *yamlio.value_position(item, "valuesFile"))
-            for seq, i, value in _strings(item.get("additionalValuesFiles")):
-                yield self._file("helmCharts", value, *yamlio.position(seq, i))
+                yield (field, value, *yamlio.position(seq, i), DIR_OR_FILE | FILES_OK)
+    for field in ("configMapGenerator", "secretGenerator"):
+        for item in _mappings(doc.get(field)):
+            yield from _generator_refs(field, item)
+    for item in _mappings(doc.get("helmCharts")):
+        if isinstance(item.get("valuesFile"), str):
+            yield ("helmCharts", item["valuesFile"], *yamlio.value_position(item, "valuesFile"), FILE_ONLY)
+        for seq, i, value in _strings(item.get("additionalValuesFiles")):
+            yield ("helmCharts", value, *yamlio.position(seq, i), FILE_ONLY)
 
-    def _generator_refs(self, field: str, item: Mapping[str, Any]) -> Iterator[Ref]:
-        for seq, i, value in _strings(item.get("files")):
-            path = value.split("=", 1)[1] if "=" in value else value
-            yield self._file(f"{field}.files", path, *yamlio.position(seq, i))
-        for seq, i, value in _strings(item.get("envs")):
-            yield self._file(f"{field}.envs", value, *yamlio.position(seq, i))
-        if isinstance(item.get("env"), str):
-            yield self._file(f"{field}.env", item["env"], *yamlio.value_position(item, "env"))
 
-    def _dir_or_file(self, field: str, value: str, seq: Any, i: int, *, files_ok: bool) -> Ref:
-        line, col = yamlio.position(seq, i)
-        target = self.directory / value
-        if target.is_dir():
+def _generator_refs(field: str, item: Mapping[str, Any]) -> Iterator[RawRef]:
+    for seq, i, value in _strings(item.get("files")):
+        path = value.split("=", 1)[1] if "=" in value else value
+        yield (f"{field}.files", path, *yamlio.position(seq, i), FILE_ONLY)
+    for seq, i, value in _strings(item.get("envs")):
+        yield (f"{field}.envs", value, *yamlio.position(seq, i), FILE_ONLY)
+    if isinstance(item.get("env"), str):
+        yield (f"{field}.env", item["env"], *yamlio.value_position(item, "env"), FILE_ONLY)
+
+
+class _Classifier:
+    """Each named path against the file system, the way kustomize tells them apart."""
+
+    def __init__(self, repo: Path, directory: Path, rel_dir: str) -> None:
+        self.repo = repo
+        self.directory = str(directory)
+        self.rel_dir = rel_dir
+
+    def ref(self, field: str, value: str, line: int, col: int, mode: int) -> Ref:
+        if mode == FILE_ONLY:
+            return self._file(field, value, line, col)
+        target = os.path.join(self.directory, value)
+        if os.path.isdir(target):
             return Ref(field, value, RefKind.DIR, self._path(value), line, col)
-        if target.exists() and files_ok:
+        files_ok = bool(mode & FILES_OK)
+        if files_ok and os.path.exists(target):
             return self._file(field, value, line, col)
         if is_remote(value):
             return Ref(field, value, RefKind.REMOTE, value, line, col)
-        kind = RefKind.FILE if files_ok and Path(value).suffix else RefKind.DIR
+        kind = RefKind.FILE if files_ok and PurePosixPath(value).suffix else RefKind.DIR
         return Ref(field, value, kind, self._path(value), line, col)
 
     def _file(self, field: str, value: str, line: int, col: int) -> Ref:
-        if is_remote(value) and not (self.directory / value).exists():
+        if is_remote(value) and not os.path.exists(os.path.join(self.directory, value)):
             return Ref(field, value, RefKind.REMOTE, value, line, col)
         return Ref(field, value, RefKind.FILE, self._path(value), line, col)
 
     def _path(self, value: str) -> str:
-        return _rel(self.repo, Path(os.path.normpath(self.directory / value)))
+        if os.path.isabs(value):
+            return _rel(self.repo, Path(os.path.normpath(os.path.join(self.directory, value))))
+        return posixpath.normpath(posixpath.join(self.rel_dir, value))
 
 
 def _rel(repo: Path, path: Path) -> str:

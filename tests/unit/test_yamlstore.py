@@ -10,6 +10,7 @@ import pytest
 
 from sggitops import yamlio, yamlstore
 from sggitops.errors import InputError
+from sggitops.render import kustomization
 
 
 @pytest.fixture(autouse=True)
@@ -119,3 +120,36 @@ def test_a_cache_dir_that_cannot_be_written_is_no_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with yamlstore.persisted(blocker / "parsed.json"):
         assert yamlio.load_plain_all("a: 1\n", "a.yaml") == [(1, 1, {"a": 1})]
+
+
+def test_a_kustomization_read_back_from_the_store_is_the_one_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text's part (paths, positions, generators) comes from the store; the file system's part (is
+    it a folder, a file, remote?) is asked again: a folder created since changes how a path counts."""
+    repo = tmp_path / "repo"
+    (repo / "app").mkdir(parents=True)
+    (repo / "app" / "kustomization.yaml").write_text(
+        "resources:\n  - deploy.yaml\n  - ../base\n  - github.com/x/y\n"
+        "configMapGenerator:\n  - name: env\n    files: [values.yaml]\n"
+    )
+    store = tmp_path / "parsed.json"
+    with yamlstore.persisted(store):
+        first = kustomization.parse(repo, repo / "app" / "kustomization.yaml")
+    calls: list[str] = []
+    real = kustomization._Raw.of_text
+    monkeypatch.setattr(kustomization._Raw, "of_text", lambda t, r: calls.append(r) or real(t, r))
+    with yamlstore.persisted(store):
+        again = kustomization.parse(repo, repo / "app" / "kustomization.yaml")
+    assert calls == [] and again == first
+    assert [(r.path, r.kind.value, r.line, r.col) for r in first.refs] == [
+        ("app/deploy.yaml", "file", 2, 5),
+        ("base", "dir", 3, 5),
+        ("github.com/x/y", "remote", 4, 5),
+        ("app/values.yaml", "file", 7, 13),
+    ]
+    (repo / "app" / "github.com" / "x" / "y").mkdir(parents=True)  # now a local folder to kustomize
+    with yamlstore.persisted(store):
+        third = kustomization.parse(repo, repo / "app" / "kustomization.yaml")
+    assert calls == []
+    assert (third.refs[2].kind.value, third.refs[2].path) == ("dir", "app/github.com/x/y")
