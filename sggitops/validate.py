@@ -23,6 +23,7 @@ from typing import Any
 
 from sggitops import fsguard, suppress, yamlio, yamlstore
 from sggitops.checks import families
+from sggitops.checks.credentials import repo_scrubber
 from sggitops.checks.outcome import flux_variables, merge_clusters, nothing_checked, remote_severity, reported
 from sggitops.checks.rules import REGISTRY
 from sggitops.context.entries import entry_documents
@@ -34,6 +35,7 @@ from sggitops.findings import Finding, Severity
 from sggitops.model import RepoModel, repo_model
 from sggitops.model.identity import Identity, checkout_identity, equivalent_urls
 from sggitops.paths import PARSED_FILE, cache_root, cluster_of_root
+from sggitops.redact import scrub_findings
 from sggitops.render import Renderer, changed_files_since, changed_roots, find_kustomize, scan_repo
 from sggitops.render.command import Kustomize
 from sggitops.render.graph import RepoGraph
@@ -168,7 +170,12 @@ class Validator:
         )
         with yamlstore.persisted(store), fsguard.reads_memoised():
             result = self._run(start, kustomize)
-        result.findings = [*self.notes, *result.findings]
+            # no finding leaves the run, or enters its cache, quoting a secret value of the repo
+            self._say("redact", 0, 1)
+            scrub = repo_scrubber(
+                self.root.resolve(), (o for r in result.renders.values() for o in r.objects)
+            )
+            result.findings = scrub_findings([*self.notes, *result.findings], scrub)
         if runs is not None:
             runs.put(key, CachedRun(result.findings, result.overlays, result.objects, result.clusters))
         return result

@@ -45,7 +45,14 @@ from sggitops.redact.model import (
     is_secret_object,
     is_sops_value,
 )
-from sggitops.redact.scrub import Scrubber, redact, redact_pair, scrubber_for, scrubber_for_texts
+from sggitops.redact.scrub import (
+    Scrubber,
+    redact,
+    redact_pair,
+    scrub_findings,
+    scrubber_for,
+    scrubber_for_texts,
+)
 
 __all__ = [
     "CHANGED",
@@ -65,6 +72,7 @@ __all__ = [
     "is_sops_value",
     "redact",
     "redact_pair",
+    "scrub_findings",
     "scrubber_for",
     "scrubber_for_texts",
 ]

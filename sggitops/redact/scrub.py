@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from sggitops import yamlio
 from sggitops.errors import InputError
+from sggitops.findings import Finding
 from sggitops.redact.model import (
     CHANGED,
     EMBEDDED,
@@ -172,3 +174,12 @@ def scrubber_for_texts(texts: Iterable[str]) -> Scrubber:
             for leaf in credential_leaves(doc):
                 out.add(leaf.value)
     return out
+
+
+def scrub_findings(findings: list[Finding], scrub: Scrubber) -> list[Finding]:
+    """The findings with every known secret value replaced in their message and hint."""
+    if not scrub:
+        return findings
+    return [
+        dataclasses.replace(f, message=scrub.scrub(f.message), hint=scrub.scrub(f.hint)) for f in findings
+    ]

@@ -103,3 +103,15 @@ def test_spec_values_stay_out_of_file_diffs(
     assert "<redacted>" in result.output, result.output
     for form in [*forms(fleet), "third-value-Zq9x", *forms(PLANTS[1])]:
         assert form not in result.output, form
+
+
+def test_no_planted_value_in_the_cached_findings_of_the_run(planted: tuple[Path, dict[str, str]]) -> None:
+    """The whole-run cache keeps the findings as they were reported: redacted (it may travel as a CI
+    cache; the repo's own files and renders, which hold the values anyway, are another matter)."""
+    runs = sorted((planted[0] / ".sggitops-cache" / "runs").glob("*.json"))
+    assert runs
+    text = "".join(p.read_text() for p in runs)
+    assert "secrets/plaintext" in text
+    for plant in PLANTS:
+        for form in forms(plant):
+            assert form not in text, f"{plant.name}: {form} leaked into the run cache"
