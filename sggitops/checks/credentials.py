@@ -95,16 +95,13 @@ def file_findings(repo: Path, rel: str) -> Iterator[Finding]:
 def yaml_files(repo: Path) -> list[str]:
     """Every `.yaml`/`.yml`/`.json` file of the repo (hidden directories included; `.git` and caches not)."""
     out: list[str] = []
-    for current, dirs, files in os.walk(repo):
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if d not in SKIP_DIRS
-            and not ignored(repo, Path(os.path.relpath(Path(current) / d, repo)).as_posix())
-        )
-        for name in sorted(files):
-            if name.endswith((".yaml", ".yml", ".json")):
-                out.append(Path(os.path.relpath(Path(current) / name, repo)).as_posix())
+    base = os.fspath(repo)
+    skip = len(base.rstrip(os.sep)) + 1
+    for current, dirs, files in os.walk(base):
+        here = current[skip:].replace(os.sep, "/")  # "" at the top
+        prefix = f"{here}/" if here else ""
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not ignored(repo, prefix + d))
+        out += (prefix + name for name in sorted(files) if name.endswith((".yaml", ".yml", ".json")))
     return out
 
 

@@ -152,7 +152,7 @@ class _Raw:
     @classmethod
     def of_text(cls, text: str, rel_file: str) -> _Raw:
         try:
-            doc = yamlpos.load_one(text, rel_file, rule="build/failed")
+            doc = yamlpos.load_one(text, rel_file, rule="build/failed", keep=False)
         except InputError as err:
             return cls(error=err.message)
         if doc is None:

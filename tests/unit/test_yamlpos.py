@@ -3,11 +3,12 @@ unusual (errors, merge keys, duplicate keys, several documents) to it."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sggitops import yamlio, yamlpos
+from sggitops import yamlio, yamlpos, yamlstore
 from sggitops.errors import InputError
 
 KUSTOMIZATION = """\
@@ -73,3 +74,36 @@ def test_errors_are_the_round_trip_loaders(text: str) -> None:
         slow.value.location,
         slow.value.rule,
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\nb:\n  - x\n  - {c: d, e: [1, 2.5, true, null]}\n",
+        "repo: {url: https://x.mil/a.git, revision: main}\n# a comment\nlist: [a, b]\n",  # the rt fallback
+    ],
+)
+def test_a_document_kept_for_the_next_run_comes_back_with_every_position(tmp_path: Path, text: str) -> None:
+    with yamlstore.persisted(tmp_path / "parsed.json"):
+        parsed = yamlpos.load_one(text, "f.yaml")
+    with yamlstore.persisted(tmp_path / "parsed.json") as store:
+        assert store is not None and store.lookup(next(k for k in store._entries if "positioned" in k))
+        again = yamlpos.load_one(text, "f.yaml")
+    assert yamlio.to_plain(again) == yamlio.to_plain(parsed)
+    assert positions(again) == positions(parsed)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "when: 2026-01-01\n",  # a date: JSON has none
+        "ports: {80: http}\n",  # a key that is not a string
+        "a: &x [1, 2, 3, 4, 5, 6, 7, 8]\nb: [*x, *x, *x, *x, *x, *x, *x, *x]\n",  # aliases expand past the text
+    ],
+)
+def test_documents_json_cannot_keep_are_parsed_each_run(tmp_path: Path, text: str) -> None:
+    with yamlstore.persisted(tmp_path / "parsed.json"):
+        first = yamlpos.load_one(text, "f.yaml")
+    with yamlstore.persisted(tmp_path / "parsed.json") as store:
+        assert store is not None and not any("positioned" in k for k in store._entries)
+        assert yamlio.to_plain(yamlpos.load_one(text, "f.yaml")) == yamlio.to_plain(first)
