@@ -13,6 +13,7 @@ import pytest
 from sggitops.policy import budget
 from sggitops.policy.rego import engine
 from sggitops.policy.rego.engine import UNDEFINED, CompiledPolicy, RegoEngineFailed
+from sggitops.policy.rego.errors import RegoError
 from sggitops.render import command
 from sggitops.render.command import Command, CommandLimit, CommandTimeout, Kustomize
 from sggitops.render.kustomize import Renderer
@@ -131,3 +132,43 @@ def test_a_rego_policy_past_its_budget_is_engine_failed(monkeypatch: pytest.Monk
     monkeypatch.setattr(budget, "POLICY_BUDGET", 0.0)
     with pytest.raises(RegoEngineFailed, match="time budget"):
         good.query("good/violation", {"review": {"object": {"spec": {}}}})
+
+
+CONFLICTING = """package conflict
+import rego.v1
+x := 1 if input.a
+x := 2 if input.b
+"""
+
+
+def test_a_batch_of_queries_gives_each_input_its_own_answer() -> None:
+    """`query_many` answers as `query` does, input by input: a failing input (a complete rule with two
+    values) is its own error, its neighbours are answered; an integer past 64 bits still converts."""
+    good = _good()
+    inputs = [
+        {"review": {"object": {"spec": {"privileged": True}}}},
+        {"review": {"object": {"spec": {}}}},
+        {"review": {"object": {"spec": {"privileged": True}, "big": 2**70}}},
+    ]
+    many = good.query_many("good/violation", inputs)
+    assert many == [good.query("good/violation", doc) for doc in inputs]
+    assert many[0] == [{"msg": "privileged"}] and many[2] == [{"msg": "privileged"}]
+    conflict = CompiledPolicy({"conflict.rego": CONFLICTING}, ["conflict/x"])
+    answers = conflict.query_many("conflict/x", [{"a": True}, {"a": True, "b": True}, {"b": True}])
+    assert answers[0] == 1 and answers[2] == 2
+    assert isinstance(answers[1], RegoError) and "multiple outputs" in str(answers[1])
+
+
+def test_a_hang_in_a_batch_fails_that_policy_and_the_worker_serves_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slow = CompiledPolicy({"slow.rego": SLOW}, ["slow/violation"])
+    monkeypatch.setattr(engine, "QUERY_TIMEOUT", 0.05)
+    monkeypatch.setattr(engine, "QUERY_ALLOWANCE", 0.0)
+    answers = slow.query_many("slow/violation", [{}, {}])
+    assert [type(a) for a in answers] == [RegoEngineFailed, RegoEngineFailed]
+    assert all(a.feature == "engine-failed" for a in answers)
+    monkeypatch.setattr(engine, "QUERY_TIMEOUT", 20.0)
+    assert _good().query_many("good/violation", [{"review": {"object": {"spec": {"privileged": True}}}}]) == [
+        [{"msg": "privileged"}]
+    ]

@@ -44,7 +44,7 @@ from sggitops.policy.rego.calls import calls_of as calls_of
 from sggitops.policy.rego.calls import defined_names as defined_names
 from sggitops.policy.rego.calls import error_messages as error_messages
 from sggitops.policy.rego.calls import names_of as names_of
-from sggitops.policy.rego.errors import RegoCompileError, RegoEvalError, RegoUnsupported
+from sggitops.policy.rego.errors import RegoCompileError, RegoError, RegoEvalError, RegoUnsupported
 
 
 class _Undefined:
@@ -117,7 +117,8 @@ class _Client:
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 self._proc = self._start()
-            if policy is not None and message["op"] == "query" and policy.generation != self.generation:
+            querying = message["op"] in ("query", "query_many")
+            if policy is not None and querying and policy.generation != self.generation:
                 self._exchange(policy.compile_request(), COMPILE_TIMEOUT, policy)
                 policy.generation = self.generation
             reply = self._exchange(message, timeout, policy)
@@ -220,6 +221,17 @@ def _unpack(reply: Mapping[str, Any]) -> Any:
     raise RegoEvalError(message)
 
 
+def _unpack_item(reply: Any) -> Any:
+    """One input's reply of a `query_many`: its value, or the error it raised (as a value)."""
+    try:
+        return _unpack(reply) if isinstance(reply, Mapping) else _unpack({})
+    except RegoError as err:
+        return err
+
+
+BATCH = 256
+"""Inputs per `query_many` exchange."""
+
 _CLIENT: _Client | None = None
 _CLIENT_LOCK = threading.Lock()
 
@@ -275,17 +287,41 @@ class CompiledPolicy:
 
     def query(self, entrypoint: str, input_doc: Any) -> Any:
         """The value of `entrypoint` (`package/path/rule`) for `input_doc`; UNDEFINED when it has none."""
-        if self.failed:
-            raise RegoEngineFailed(self.failed)
-        # the budget grows with the work (a fleet of 1,000 clusters queries a template tens of thousands
-        # of times): past POLICY_BUDGET, a policy averaging over QUERY_ALLOWANCE a query is failed
-        if self.seconds > max(budget.POLICY_BUDGET, self.queries * QUERY_ALLOWANCE):
-            self.failed = budget.Budget().message()
-            raise RegoEngineFailed(self.failed)
-        self.queries += 1
+        self._spend(1)
         start = time.perf_counter()
         try:
             message = {"op": "query", "id": self._id, "entrypoint": entrypoint, "input": input_doc}
             return _client().call(self, message, QUERY_TIMEOUT)
         finally:
             self.seconds += time.perf_counter() - start
+
+    def query_many(self, entrypoint: str, inputs: Sequence[Any]) -> list[Any]:
+        """`query` for every input in a few exchanges with the worker (one per BATCH inputs: the exchange
+        costs as much as a query). Each item is the value (UNDEFINED when none) or the RegoError that
+        input raised; a crash, hang or spent budget fails every input of the batch and after it."""
+        out: list[Any] = []
+        for first in range(0, len(inputs), BATCH):
+            chunk = list(inputs[first : first + BATCH])
+            start = time.perf_counter()
+            try:
+                self._spend(len(chunk))
+                message = {"op": "query_many", "id": self._id, "entrypoint": entrypoint, "inputs": chunk}
+                replies = _client().call(self, message, QUERY_TIMEOUT + len(chunk) * QUERY_ALLOWANCE)
+            except RegoError as err:
+                out += [err] * len(chunk)
+                continue
+            finally:
+                self.seconds += time.perf_counter() - start
+            out += [_unpack_item(reply) for reply in replies]
+        return out
+
+    def _spend(self, queries: int) -> None:
+        """Count `queries` against the time budget, which grows with the work (a fleet of 1,000 clusters
+        queries a template tens of thousands of times): past POLICY_BUDGET, a policy averaging over
+        QUERY_ALLOWANCE a query is failed."""
+        if self.failed:
+            raise RegoEngineFailed(self.failed)
+        if self.seconds > max(budget.POLICY_BUDGET, self.queries * QUERY_ALLOWANCE):
+            self.failed = budget.Budget().message()
+            raise RegoEngineFailed(self.failed)
+        self.queries += queries

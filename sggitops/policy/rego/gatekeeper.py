@@ -239,7 +239,10 @@ def _digest(value: Any) -> str:
 def violations(policy: CompiledPolicy, review: Mapping[str, Any], parameters: Mapping[str, Any]) -> list[Any]:
     """The `violation` set for one review (sorted by message); raises RegoEvalError."""
     entry = policy.entrypoints[0]
-    found = policy.query(entry, {"review": review, "parameters": parameters})
+    return _violation_set(policy.query(entry, {"review": review, "parameters": parameters}))
+
+
+def _violation_set(found: Any) -> list[Any]:
     if found is UNDEFINED:
         return []
     if not isinstance(found, list):
@@ -258,62 +261,102 @@ def evaluate(
     """Every constraint against every resource it matches: one result per violation, PASS when none.
 
     Pairs a constraint does not match give no result. `data.inventory` holds the resources and
-    `inventory_objects`; Namespace objects among them serve namespaceSelector.
+    `inventory_objects`; Namespace objects among them serve namespaceSelector. A constraint's reviews
+    go to the engine together (`CompiledPolicy.query_many`): one exchange with the worker per batch.
     """
     by_kind = {t.kind: t for t in templates}
     everything = [*resources, *inventory_objects]
     inventory = build_inventory(everything)
     namespaces = namespace_index(everything)
     cache = cache if cache is not None else TemplateCache()
+    ordered = sorted(resources, key=ResourceId.of)
     results: list[RuleResult] = []
     for constraint in sorted(constraints, key=lambda c: (c.kind, c.name)):
-        for obj in sorted(resources, key=ResourceId.of):
-            results.extend(
-                _review_one(constraint, by_kind.get(constraint.kind), obj, inventory, namespaces, cache)
-            )
+        template = by_kind.get(constraint.kind)
+        slots: list[list[RuleResult]] = []
+        matched: list[tuple[int, Mapping[str, Any]]] = []
+        for obj in ordered:
+            try:
+                if not constraint.match.matches(obj, namespaces):
+                    continue
+            except MatchError as err:
+                slots.append([_result(constraint, obj, Outcome.ERROR, str(err))])
+                continue
+            if template is None:
+                message = f"no ConstraintTemplate defines the kind {constraint.kind}"
+                slots.append([_result(constraint, obj, Outcome.ERROR, message)])
+                continue
+            matched.append((len(slots), obj))
+            slots.append([])
+        if template is not None and matched:
+            found = _messages_many(template, constraint, [obj for _slot, obj in matched], inventory, cache)
+            for (slot, obj), messages in zip(matched, found, strict=True):
+                slots[slot] = _outcomes(constraint, obj, messages)
+        results += [r for slot in slots for r in slot]
     return results
 
 
-def _review_one(
+def _messages_many(
+    template: ConstraintTemplate,
     constraint: Constraint,
-    template: ConstraintTemplate | None,
-    obj: Mapping[str, Any],
+    objects: list[Mapping[str, Any]],
     inventory: Mapping[str, Any],
-    namespaces: Mapping[str, Mapping[str, Any]],
     cache: TemplateCache,
-) -> list[RuleResult]:
-    def result(outcome: Outcome, message: str = "", feature: str = "") -> RuleResult:
-        return RuleResult(
-            engine=ENGINE,
-            policy=f"{constraint.kind}/{constraint.name}",
-            rule=constraint.name,
-            resource=ResourceId.of(obj),
-            outcome=outcome,
-            message=message,
-            action=constraint.action,
-            feature=feature,
-        )
+) -> list[list[str] | Exception]:
+    """The violation messages of each object (or the error its review raised)."""
+    if template.cel is not None:
+        out: list[list[str] | Exception] = []
+        for obj in objects:
+            try:
+                out.append(cel_violations(template.cel, build_review(obj), constraint.parameters))
+            except (CelError, RegoError) as err:
+                out.append(err)
+        return out
+    try:
+        policy = cache.get(template, inventory)
+    except RegoError as err:
+        return [err] * len(objects)
+    inputs = [{"review": build_review(obj), "parameters": constraint.parameters} for obj in objects]
+    answers = policy.query_many(policy.entrypoints[0], inputs)
+    messages: list[list[str] | Exception] = []
+    for answer in answers:
+        try:
+            messages.append(
+                answer if isinstance(answer, Exception) else [_message(v) for v in _violation_set(answer)]
+            )
+        except RegoError as err:
+            messages.append(err)
+    return messages
 
-    try:
-        if not constraint.match.matches(obj, namespaces):
-            return []
-    except MatchError as err:
-        return [result(Outcome.ERROR, str(err))]
-    if template is None:
-        return [result(Outcome.ERROR, f"no ConstraintTemplate defines the kind {constraint.kind}")]
-    try:
-        found = review_messages(template, constraint, build_review(obj), inventory, cache)
-    except RegoUnsupported as err:
-        return [result(Outcome.UNSUPPORTED, str(err), err.feature)]
-    except CelUnsupported as err:
-        return [result(Outcome.UNSUPPORTED, str(err), str(err))]
-    except RegoError as err:  # RegoEngineFailed carries feature "engine-failed" (crash, hang, budget)
-        return [result(Outcome.ERROR, str(err), getattr(err, "feature", ""))]
-    except CelError as err:
-        return [result(Outcome.ERROR, str(err))]
+
+def _outcomes(
+    constraint: Constraint, obj: Mapping[str, Any], found: list[str] | Exception
+) -> list[RuleResult]:
+    if isinstance(found, (RegoUnsupported, CelUnsupported)):
+        feature = found.feature if isinstance(found, RegoUnsupported) else str(found)
+        return [_result(constraint, obj, Outcome.UNSUPPORTED, str(found), feature)]
+    if isinstance(found, RegoError):  # RegoEngineFailed carries feature "engine-failed" (crash, hang, budget)
+        return [_result(constraint, obj, Outcome.ERROR, str(found), getattr(found, "feature", ""))]
+    if isinstance(found, Exception):
+        return [_result(constraint, obj, Outcome.ERROR, str(found))]
     if not found:
-        return [result(Outcome.PASS)]
-    return [result(Outcome.FAIL, m) for m in found]
+        return [_result(constraint, obj, Outcome.PASS)]
+    return [_result(constraint, obj, Outcome.FAIL, m) for m in found]
+
+
+def _result(
+    constraint: Constraint, obj: Mapping[str, Any], outcome: Outcome, message: str = "", feature: str = ""
+) -> RuleResult:
+    return RuleResult(
+        engine=ENGINE,
+        policy=f"{constraint.kind}/{constraint.name}",
+        rule=constraint.name,
+        resource=ResourceId.of(obj),
+        outcome=outcome,
+        message=message,
+        action=constraint.action,
+        feature=feature,
+    )
 
 
 def review_messages(
