@@ -323,7 +323,7 @@ def _repo_rules(ctx: RepoContext) -> Any:
     from sggitops.policy.rego.repo_rules import RepoRules
 
     directory = ctx.repo / "policies" / "repo"
-    return RepoRules.load(directory if directory.is_dir() else None)
+    return RepoRules.load(directory if directory.is_dir() else None, ctx.repo)
 
 
 def _spec_input(ctx: RepoContext) -> dict[str, Any]:

@@ -38,11 +38,15 @@ class RepoMessage:
     source: str  # module: the file path, or builtin/argocd
 
 
-def load_modules(directory: Path) -> dict[str, str]:
-    """Every `*.rego` under `directory` (sorted), keyed by path; an absent directory gives none."""
+def load_modules(directory: Path, root: Path | None = None) -> dict[str, str]:
+    """Every `*.rego` under `directory` (sorted), keyed by path (relative to `root` when given: the repo
+    path a finding's hint names); an absent directory gives none."""
     if not directory.is_dir():
         return {}
-    return {str(p): p.read_text(encoding="utf-8") for p in sorted(directory.rglob("*.rego"))}
+    return {
+        (p.relative_to(root).as_posix() if root is not None else str(p)): p.read_text(encoding="utf-8")
+        for p in sorted(directory.rglob("*.rego"))
+    }
 
 
 def _package(source: str) -> str:
@@ -113,9 +117,9 @@ class RepoRules:
         return hashlib.sha256(data.encode()).hexdigest()
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> RepoRules:
-        """The rules under `directory` (none when it is None or absent)."""
-        return cls(load_modules(directory) if directory is not None else {})
+    def load(cls, directory: Path | None = None, root: Path | None = None) -> RepoRules:
+        """The rules under `directory` (none when it is None or absent), named relative to `root`."""
+        return cls(load_modules(directory, root) if directory is not None else {})
 
     def evaluate(self, input_doc: Mapping[str, Any]) -> list[RepoMessage]:
         """Messages of every deny/warn rule; raises RegoEvalError (callers fail closed)."""

@@ -79,19 +79,21 @@ def test_input_keys_are_the_fields_rules_name() -> None:
 
 
 def test_user_rules_deny_and_warn_with_objects(tmp_path: Path) -> None:
-    (tmp_path / "labels.rego").write_text(
+    rules_dir = tmp_path / "policies" / "repo"
+    rules_dir.mkdir(parents=True)
+    (rules_dir / "labels.rego").write_text(
         "package repo.labels\n\n"
         'deny contains {"msg": sprintf("%s has no team label", [obj.metadata.name])} if {\n'
         "  some obj in input.objects\n  not obj.metadata.labels.team\n}\n\n"
         'warn contains "consider an owner annotation" if { count(input.objects) > 0 }\n'
     )
-    rules = RepoRules.load(tmp_path)
+    rules = RepoRules.load(rules_dir, tmp_path)
     got = rules.evaluate({"objects": [{"metadata": {"name": "cm"}}], "cluster": {}, "spec": {}})
     assert [(m.severity, m.rule, m.message) for m in got] == [
         ("error", "deny", "cm has no team label"),
         ("warning", "warn", "consider an owner annotation"),
     ]
-    assert got[0].source.endswith("labels.rego")
+    assert got[0].source == "policies/repo/labels.rego"  # the hint names the repo file, not a local path
     assert rules.input_keys == {"objects"} and rules.reads("objects") and not rules.reads("spec")
 
 
