@@ -9,17 +9,12 @@ the longest source name contained in the rendered name.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sggitops import fsguard, yamlio
 from sggitops.errors import InputError
-from sggitops.paths import cache_root
 from sggitops.render.kustomization import Kustomization, RefKind
 from sggitops.resource import ResourceId
 
@@ -102,44 +97,15 @@ def build_index(repo: Path, kustomizations: Iterable[Kustomization]) -> SourceIn
 
 
 def _file_sources(repo: Path, rel: str) -> list[Source]:
-    """The objects a resource file defines, with their positions; cached on disk by content digest."""
+    """The objects a resource file defines, with their positions (the parse is kept for the next run by
+    the run's yamlstore, in the cache dir the run uses, and not at all with --no-cache)."""
     try:
-        data = fsguard.read_bytes(repo / rel, repo)
-    except OSError:
-        return []  # unreadable input: the build reports it
-    key = hashlib.sha256(data).hexdigest()
-    cache = sources_cache_dir(repo) / key[:2] / f"{key}.json"
-    try:
-        rows = json.loads(cache.read_text(encoding="utf-8"))
-        return [Source(ResourceId(*row[:4]), rel, row[4], row[5]) for row in rows]
-    except (OSError, ValueError, TypeError, IndexError):
-        pass
-    try:
-        docs = yamlio.load_plain_all(data.decode("utf-8"), rel)
-    except (InputError, UnicodeDecodeError):
-        return []
-    found = [
+        text = fsguard.read_text(repo / rel, repo)
+        docs = yamlio.load_plain_all(text, rel)
+    except (OSError, InputError, UnicodeDecodeError):
+        return []  # unreadable or invalid input: the build reports it
+    return [
         Source(ResourceId.of(doc), rel, line, col)
         for line, col, doc in docs
         if isinstance(doc, Mapping) and doc.get("kind")
     ]
-    rows = [[s.id.group, s.id.kind, s.id.namespace, s.id.name, s.line, s.col] for s in found]
-    _store(cache, json.dumps(rows))
-    return found
-
-
-def sources_cache_dir(repo: Path) -> Path:
-    """`sources/` in the cache dir (`$SGGITOPS_CACHE_DIR`, else `<repo>/.sggitops-cache`)."""
-    return cache_root(repo) / "sources"
-
-
-def _store(path: Path, text: str) -> None:
-    """Atomic, best effort: a cache that cannot be written only costs speed."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        return

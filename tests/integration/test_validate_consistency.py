@@ -84,4 +84,7 @@ def test_a_run_from_the_per_file_caches_agrees_with_a_cold_one(tmp_path: Path) -
     changed = Validator(repo, ValidateOptions(cache_dir=cache, changed_since="HEAD")).run()
     fresh = Validator(repo, ValidateOptions(use_cache=False, changed_since="HEAD")).run()
     assert changed.findings == fresh.findings
+    # the run's caches went to the cache dir given, none into the repo (and none at all with --no-cache;
+    # generate's lock and the Big Bang chart cache are not run caches)
+    assert {p.name for p in (repo / ".sggitops-cache").iterdir()} <= {"generate.lock", "bigbang"}
     assert "drift/edited" in {f.rule for f in changed.findings}

@@ -10,7 +10,6 @@ import pytest
 from sggitops.checks.settings import RunSettings
 from sggitops.paths import cache_root, cluster_of_root
 from sggitops.render.cache import default_cache_dir
-from sggitops.render.sources import sources_cache_dir
 
 
 def test_cache_root_honours_the_flag_then_the_variable_then_the_repo(
@@ -24,7 +23,6 @@ def test_cache_root_honours_the_flag_then_the_variable_then_the_repo(
     # every cache of the run sits under it
     assert RunSettings().cache_dir_of(tmp_path) == tmp_path / "ci"
     assert default_cache_dir(tmp_path) == tmp_path / "ci" / "render"
-    assert sources_cache_dir(tmp_path) == tmp_path / "ci" / "sources"
 
 
 @pytest.mark.parametrize(
