@@ -201,7 +201,7 @@ class Validator:
             self.root,
             graph=graph,
             kustomize=kustomize,
-            cache_dir=self.options.cache_dir,
+            cache_dir=cache_root(self.root, self.options.cache_dir) / "render",
             use_cache=self.options.use_cache,
             timeout=self.options.timeout,
         )
