@@ -11,7 +11,7 @@ are computed from it), static findings (`build/remote-base`, `build/load-restric
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from sggitops import fsguard
 from sggitops.findings import Finding, Severity
 from sggitops.render.ignore import ignored
 from sggitops.render.kustomization import KUSTOMIZATION_FILES, Kustomization, Ref, RefKind, find_file, parse
-from sggitops.render.sources import SourceIndex, build_index
+from sggitops.render.sources import Source, SourceIndex, build_index, file_sources, generator_sources
 from sggitops.resource import ResourceId
 from sggitops.rules import Rule
 
@@ -52,6 +52,8 @@ class RepoGraph:
         self.repo = repo.resolve()
         self.kustomizations = {k.dir: k for k in sorted(kustomizations, key=lambda k: k.dir)}
         self._closures: dict[str, tuple[str, ...]] = {}
+        self._indexes: dict[str, SourceIndex] = {}  # by root: the sources of its closure
+        self._file_sources: dict[str, list[Source]] = {}
 
     @property
     def roots(self) -> list[str]:
@@ -183,9 +185,43 @@ class RepoGraph:
         return build_index(self.repo, self.kustomizations.values())
 
     def locate(self, rid: ResourceId, root: str | None = None) -> tuple[str, int, int] | None:
-        """Where `rid` comes from: `(file, line, col)` repo-relative, searched in `root`'s closure if given."""
-        within = self.closure(root) if root is not None else None
-        return self.sources.locate(rid, within)
+        """Where `rid` comes from: `(file, line, col)` repo-relative, searched in `root`'s closure if given
+        (then only the files of that closure are read: a one-cluster run does not index the fleet)."""
+        if root is None:
+            return self.sources.locate(rid, None)
+        within = self.closure(root)
+        index = self._indexes.get(root)
+        if index is None:
+            index = self._indexes[root] = SourceIndex(self._closure_sources(within))
+        return index.locate(rid, within)
+
+    def _closure_sources(self, closure: Sequence[str]) -> list[Source]:
+        """The sources the whole index holds for files of `closure`: generator entries of its
+        kustomization files, and the documents of its files some kustomization lists as resources."""
+        by_file = self._by_file
+        out: list[Source] = []
+        for rel in closure:
+            k = by_file.get(rel)
+            if k is not None:
+                out += generator_sources(k)
+            if rel in self._resource_files:
+                if rel not in self._file_sources:
+                    self._file_sources[rel] = file_sources(self.repo, rel)
+                out += self._file_sources[rel]
+        return out
+
+    @cached_property
+    def _by_file(self) -> dict[str, Kustomization]:
+        return {k.file: k for k in self.kustomizations.values()}
+
+    @cached_property
+    def _resource_files(self) -> frozenset[str]:
+        return frozenset(
+            r.path
+            for k in self.kustomizations.values()
+            for r in k.refs
+            if r.field == "resources" and r.kind is RefKind.FILE
+        )
 
 
 def scan_repo(repo: Path) -> RepoGraph:

@@ -86,14 +86,25 @@ def build_index(repo: Path, kustomizations: Iterable[Kustomization]) -> SourceIn
     sources: list[Source] = []
     seen: set[str] = set()
     for k in kustomizations:
-        for gen in k.generated:
-            rid = ResourceId("", gen.kind, gen.namespace, gen.name)
-            sources.append(Source(rid, k.file, gen.line, gen.col, generated=True))
+        sources += generator_sources(k)
         for ref in k.refs:
             if ref.field == "resources" and ref.kind is RefKind.FILE and ref.path not in seen:
                 seen.add(ref.path)
                 sources.extend(_file_sources(repo, ref.path))
     return SourceIndex(sources)
+
+
+def generator_sources(k: Kustomization) -> list[Source]:
+    """One source per ConfigMap/Secret generator entry, at the entry."""
+    return [
+        Source(ResourceId("", gen.kind, gen.namespace, gen.name), k.file, gen.line, gen.col, generated=True)
+        for gen in k.generated
+    ]
+
+
+def file_sources(repo: Path, rel: str) -> list[Source]:
+    """The objects a resource file defines, with their positions."""
+    return _file_sources(repo, rel)
 
 
 def _file_sources(repo: Path, rel: str) -> list[Source]:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sggitops.render.graph import scan_repo
+from pathlib import Path
+
+from sggitops.render.graph import RepoGraph, scan_repo
 from sggitops.render.sources import Source, SourceIndex
 from sggitops.resource import ResourceId
 
@@ -107,3 +109,28 @@ def test_unreadable_resource_files_are_skipped(make_repo: MakeRepo) -> None:
     graph = scan_repo(repo)
     assert len(graph.sources) == 0
     assert graph.locate(ResourceId("", "ConfigMap", "", "x"), "ov") is None
+
+
+def _every_id(graph: RepoGraph) -> list[ResourceId]:
+    return sorted({s.id for items in graph.sources._by_kind.values() for s in items}, key=str)
+
+
+def test_locating_within_a_root_reads_only_its_closure_and_finds_what_the_whole_index_finds() -> None:
+    """Per root, the index holds only the sources of that root's closure (a one-cluster run does not
+    read the fleet's files); every answer equals the whole index searched within the closure. Checked
+    on every golden repo and the reference fleet."""
+    here = Path(__file__).resolve().parents[3]
+    repos = [p / "repo" for p in sorted((here / "tests" / "cases").iterdir()) if (p / "repo").is_dir()]
+    checked = 0
+    for repo in [*repos, here]:
+        graph = scan_repo(repo)
+        whole = scan_repo(repo)
+        ids = _every_id(whole)
+        probes = ids + [ResourceId(i.group, i.kind, "other-ns", f"x-{i.name}-abc") for i in ids]
+        for root in graph.roots:
+            within = whole.closure(root)
+            for rid in probes:
+                assert graph.locate(rid, root) == whole.sources.locate(rid, within), (repo, root, rid)
+                checked += 1
+        assert not graph.__dict__.get("sources"), "the whole index was never built"
+    assert checked > 1000
