@@ -108,9 +108,9 @@ def inspect(path: Path, root: Path | None = None, *, max_bytes: int = MAX_FILE_B
     """Why `path` must not be read, or None (also None when it does not exist: the caller says so)."""
     shown = str(path)
     if root is not None:
-        base = os.path.realpath(root)
+        base = realpath(os.fspath(root))
         shown = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
-        real = os.path.realpath(path)
+        real = realpath(os.fspath(path))
         if not _below(real, base):
             return Refusal(shown, UNSAFE, f"resolves outside the repo (to {real})")
     try:
@@ -127,6 +127,23 @@ def inspect(path: Path, root: Path | None = None, *, max_bytes: int = MAX_FILE_B
 
 
 _READS: list[dict[tuple[str, str, int], tuple[tuple[int, int, int, int], bytes]]] = []
+_REAL_DIRS: list[dict[str, str]] = []  # within a run: directory -> its real path
+
+
+def realpath(path: str) -> str:
+    """`os.path.realpath`; within a run, a file's directory is resolved once (the symlink walk of every
+    folder on the way is most of a read's cost) and only the file itself is looked at each time."""
+    if not _REAL_DIRS:
+        return os.path.realpath(path)
+    parent, name = os.path.split(path)
+    if name in ("", ".", ".."):
+        return os.path.realpath(path)
+    dirs = _REAL_DIRS[-1]
+    real_parent = dirs.get(parent)
+    if real_parent is None:
+        real_parent = dirs[parent] = os.path.realpath(parent)
+    joined = os.path.join(real_parent, name)
+    return os.path.realpath(joined) if os.path.islink(joined) else joined
 _READ_MEMO_MAX = 1 << 20  # files up to this size are kept by `reads_memoised`
 
 
@@ -136,10 +153,12 @@ def reads_memoised() -> Iterator[None]:
     and the read (the repo scan, the entry files, the secrets and suppression scans read the same
     files). Only a file accepted before is kept, and only while its size, mtime, ctime and inode stay."""
     _READS.append({})
+    _REAL_DIRS.append({})
     try:
         yield
     finally:
         _READS.pop()
+        _REAL_DIRS.pop()
 
 
 def read_bytes(path: Path, root: Path | None = None, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:

@@ -147,7 +147,7 @@ class RepoGraph:
 
     def _ref_findings(self, k: Kustomization) -> list[Finding]:
         out: list[Finding] = []
-        base = Path(os.path.realpath(self.repo / k.dir))
+        base = Path(fsguard.realpath(os.path.join(self.repo, k.dir)))
         for ref in k.refs:
             if ref.kind is RefKind.REMOTE:
                 out.append(
@@ -162,7 +162,7 @@ class RepoGraph:
                     )
                 )
             elif ref.kind is RefKind.FILE and _outside_root(
-                Path(os.path.realpath(self.repo / ref.path)), base, self.repo
+                Path(fsguard.realpath(os.path.join(self.repo, ref.path))), base, self.repo
             ):
                 out.append(
                     Finding(
