@@ -25,7 +25,11 @@ def changed_roots(repo: Path | RepoGraph, roots: Iterable[str], changed_files: I
     """The roots whose input closure contains any changed file (paths repo-relative, posix)."""
     graph = repo if isinstance(repo, RepoGraph) else scan_repo(repo)
     changed = {Path(os.path.normpath(f)).as_posix() for f in changed_files}
-    return {r for r in roots if changed.intersection(graph.closure(graph.normalize(r)))}
+    return {
+        r
+        for r in roots
+        if changed.intersection(graph.closure(r if r in graph.kustomizations else graph.normalize(r)))
+    }
 
 
 def changed_files_since(repo_dir: Path, ref: str) -> set[str]:
