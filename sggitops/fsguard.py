@@ -144,6 +144,8 @@ def realpath(path: str) -> str:
         real_parent = dirs[parent] = os.path.realpath(parent)
     joined = os.path.join(real_parent, name)
     return os.path.realpath(joined) if os.path.islink(joined) else joined
+
+
 _READ_MEMO_MAX = 1 << 20  # files up to this size are kept by `reads_memoised`
 
 
