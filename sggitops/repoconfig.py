@@ -26,7 +26,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from sggitops import yamlio
+from sggitops import fsguard, yamlio
 from sggitops.errors import InputError, Location
 from sggitops.paths import CONFIG_FILE as CONFIG_FILE
 
@@ -81,7 +81,16 @@ def load_config(root: Path) -> RepoConfig:
     path = root / CONFIG_FILE
     if not path.is_file():
         return RepoConfig()
-    doc = yamlio.load_one(path.read_text(encoding="utf-8"), CONFIG_FILE, rule="config/schema")
+    try:
+        text = fsguard.read_text(path, root)
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(
+            f"{CONFIG_FILE} cannot be read: {err}",
+            location=Location(CONFIG_FILE, 1, 1),
+            rule="config/schema",
+            hint="make it a regular UTF-8 file inside the repo",
+        ) from None
+    doc = yamlio.load_one(text, CONFIG_FILE, rule="config/schema")
     if doc is None:
         return RepoConfig()
     plain = yamlio.to_plain(doc)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sggitops import yamlio
+from sggitops import fsguard, yamlio
 from sggitops.bigbang.catalog import CatalogError, load_catalog
 from sggitops.bigbang.chart import DEFAULT_TIMEOUT, ChartUnavailable
 from sggitops.bigbang.render import (
@@ -350,7 +350,7 @@ def _spec_doc(ctx: RepoContext) -> Any:
     if not memo.spec_doc_read:
         memo.spec_doc_read = True
         try:
-            text = (ctx.repo / SPEC_FILE).read_text(encoding="utf-8")
+            text = fsguard.read_text(ctx.repo / SPEC_FILE, ctx.repo)
             memo.spec_doc = yamlio.load_one(text, SPEC_FILE)
         except (OSError, UnicodeDecodeError, InputError):
             memo.spec_doc = None

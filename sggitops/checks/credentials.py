@@ -164,7 +164,7 @@ def _unedited_generated(repo: Path) -> set[str]:
     out = set()
     for rel, want in lock.files.items():
         try:
-            if digest((repo / rel).read_bytes()) == want:
+            if digest(fsguard.read_bytes(repo / rel, repo)) == want:  # never a FIFO, never outside
                 out.add(rel)
         except OSError:
             continue

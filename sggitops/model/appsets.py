@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sggitops import yamlio
+from sggitops import fsguard, yamlio
 from sggitops.context.walk import seq
 from sggitops.errors import InputError
 from sggitops.model.identity import Identity
@@ -142,7 +142,7 @@ def _git(body: Mapping[str, Any], ctx: Context, unexpanded: list[str], go: bool)
         if not isinstance(entry, Mapping) or not entry.get("path"):
             continue
         for rel in sorted(p for p in _glob(ctx.repo, str(entry["path"])) if (ctx.repo / p).is_file()):
-            for doc in _documents(ctx.repo / rel, rel):
+            for doc in _documents(ctx.repo, rel):
                 params = dict(doc) if go else _flatten(doc)
                 params.update(_path_params(posixpath.dirname(rel) or ".", go))
                 out.append(params)
@@ -156,9 +156,9 @@ def _glob(repo: Path, pattern: str) -> list[str]:
     return sorted(p.relative_to(repo).as_posix() for p in repo.glob(pattern) if ".git" not in p.parts)
 
 
-def _documents(path: Path, rel: str) -> list[Mapping[str, Any]]:
+def _documents(repo: Path, rel: str) -> list[Mapping[str, Any]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = fsguard.read_text(repo / rel, repo)  # never a FIFO, a device or a link out of the repo
         if rel.endswith(".json"):
             data = json.loads(text)
             return [data] if isinstance(data, Mapping) else []

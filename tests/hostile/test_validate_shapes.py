@@ -164,3 +164,44 @@ def test_a_shape_beside_the_kustomization_file_is_refused(tmp_path: Path, name: 
     code, _text, findings = _validate(repo, tmp_path)
     assert code == 1
     assert [(f["file"], f["rule"]) for f in findings if f["rule"] == rule] == [(f"overlays/ok/{name}", rule)]
+
+
+GENERATED = "overlays/run-dev/values.yaml"  # a generated file the lock lists with its digest
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_every_reader_of_a_generated_repo_refuses_shape(tmp_path: Path, shape: str) -> None:
+    """The shapes where the other readers look: a generated file the lock lists (drift and the secrets
+    scan digest it), a team's repo rule under policies/repo/, a file an ApplicationSet's files generator
+    reads. The run ends in bounded time, reads nothing outside the repo and reports the path."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "platform.yaml").write_text(
+        (Path(__file__).resolve().parents[2] / "platform.yaml").read_text("utf-8"), encoding="utf-8"
+    )
+    assert run_cli(repo, "generate").exit_code == 0
+    (repo / GENERATED).unlink()
+    rule = plant(repo, GENERATED, shape)
+    plant(repo, "policies/repo/team.rego", shape)
+    plant(repo, "appset/config.json", shape)
+    _write(
+        repo,
+        {
+            "appset/appset.yaml": (
+                "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: a, namespace: argocd}\n"
+                "spec:\n  generators:\n    - git:\n        repoURL: https://gitlab.build.acme.mil/platform/gitops.git\n"
+                "        revision: main\n        files: [{path: appset/*.json}]\n"
+                "  template:\n    metadata: {name: '{{name}}'}\n"
+                "    spec: {project: default, source: {repoURL: x, path: y}, destination: {server: z}}\n"
+            )
+        },
+    )
+    before = {p.name for p in tmp_path.iterdir()}
+    code, _text, findings = _validate(repo, tmp_path)
+    assert code == 1
+    refused = {(f["file"], f["rule"]) for f in findings}
+    assert (GENERATED, rule) in refused or any(
+        f["rule"] == rule and GENERATED in f["message"] for f in findings
+    ), sorted(refused)
+    assert ("policies/repo/team.rego", rule) in refused
+    _outside_untouched(tmp_path, before)

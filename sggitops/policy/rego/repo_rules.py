@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sggitops import fsguard
 from sggitops.policy.rego.engine import UNDEFINED, CompiledPolicy, defined_names
 from sggitops.policy.rego.errors import RegoSyntaxError, RegoUnsupported
 from sggitops.policy.rego.rewrite import declares_v1, to_v1
@@ -43,10 +44,14 @@ def load_modules(directory: Path, root: Path | None = None) -> dict[str, str]:
     path a finding's hint names); an absent directory gives none."""
     if not directory.is_dir():
         return {}
-    return {
-        (p.relative_to(root).as_posix() if root is not None else str(p)): p.read_text(encoding="utf-8")
-        for p in sorted(directory.rglob("*.rego"))
-    }
+    out: dict[str, str] = {}
+    for path in sorted(directory.rglob("*.rego")):
+        try:  # a FIFO, a device or a link out of the repo is not read (the repo scan reports it)
+            text = fsguard.read_text(path, root or directory)
+        except (OSError, UnicodeDecodeError):
+            continue
+        out[path.relative_to(root).as_posix() if root is not None else str(path)] = text
+    return out
 
 
 def _package(source: str) -> str:
