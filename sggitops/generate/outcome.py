@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from sggitops import fsguard
 from sggitops.findings import Finding, Severity
 from sggitops.generate import write
 from sggitops.generate.lock import read_lock
@@ -55,11 +56,9 @@ def redacted_diff(root: Path, planned: Plan, *, extra: Iterable[str] = (), head:
     """`head` + `write.diff` with every credential value of the spec, the plan and the files on disk replaced
     (a values block of platform.yaml lands in the generated values files)."""
     texts: list[str] = [*planned.files.values(), *extra]
-    for path in sorted(set(planned.files) | set(_owned_paths(root))):
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            texts.append((root / path).read_text("utf-8"))
-    with contextlib.suppress(OSError, UnicodeDecodeError):
-        texts.append((root / SPEC_FILE).read_text("utf-8"))
+    for path in [*sorted(set(planned.files) | set(_owned_paths(root))), SPEC_FILE]:
+        with contextlib.suppress(OSError, UnicodeDecodeError):  # never a FIFO, a device or a link out
+            texts.append(fsguard.read_text(root / path, root))
     return scrubber_for_texts(texts).scrub(head + write.diff(root, planned))
 
 

@@ -49,9 +49,11 @@ class Changes:
         return bool(self.create or self.update or self.remove)
 
 
-def _read(path: Path) -> bytes | None:
+def _read(root: Path, rel: str) -> bytes | None:
+    """A file of the repo as it is; None when it is absent or must not be read (a FIFO, a device, a link
+    out of the repo: never quoted in a diff)."""
     try:
-        return fsguard.read_bytes(path)
+        return fsguard.read_bytes(root / rel, root)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, fsguard.UnsafePath):
         return None
 
@@ -79,7 +81,7 @@ def compare(root: Path, plan: Plan) -> Changes:
 def _compare(root: Path, plan: Plan, planned: Mapping[str, str], owned: Mapping[str, str]) -> Changes:
     changes = Changes()
     for path, text in sorted(planned.items()):
-        current = _read(root / path)
+        current = _read(root, path)
         wanted = text.encode("utf-8")
         if current is None:
             changes.create.append(path)
@@ -91,7 +93,7 @@ def _compare(root: Path, plan: Plan, planned: Mapping[str, str], owned: Mapping[
             changes.update.append(path)
             changes.conflicts.append(path)
     for path in sorted(set(owned) - set(plan.files)):
-        current = _read(root / path)
+        current = _read(root, path)
         if current is None:
             continue
         changes.remove.append(path)
@@ -106,7 +108,7 @@ def diff(root: Path, plan: Plan, *, context: int = 3) -> str:
     chunks: list[str] = []
     planned = _planned_files(plan)
     for path in sorted(set(planned) | (set(owned) - set(plan.files))):
-        current = _read(root / path)
+        current = _read(root, path)
         before = current.decode("utf-8", "replace") if current is not None else ""
         after = planned.get(path, "")
         if path not in planned and current is None:

@@ -205,3 +205,25 @@ def test_every_reader_of_a_generated_repo_refuses_shape(tmp_path: Path, shape: s
     ), sorted(refused)
     assert ("policies/repo/team.rego", rule) in refused
     _outside_untouched(tmp_path, before)
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_generate_check_over_a_planted_generated_file_is_bounded(tmp_path: Path, shape: str) -> None:
+    """`generate --check` (a merge-request job) over a generated file replaced by each shape: it ends,
+    says the file differs from the plan, and reads nothing through it (it runs as a subprocess, so a
+    read that blocks fails the test instead of hanging it)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "platform.yaml").write_text(
+        (Path(__file__).resolve().parents[2] / "platform.yaml").read_text("utf-8"), encoding="utf-8"
+    )
+    assert run_cli(repo, "generate").exit_code == 0
+    (repo / GENERATED).unlink()
+    plant(repo, GENERATED, shape)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run(
+        [*CLI, "-C", str(repo), "generate", "--check"], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "hunter2" not in done.stdout + done.stderr
