@@ -110,11 +110,9 @@ class RenderCache:
         return tuple(data)
 
     def put_objects(self, key: str, objects: tuple[dict[str, Any], ...]) -> None:
-        self.put_objects_json(key, json.dumps(list(objects), separators=(",", ":")))
-
-    def put_objects_json(self, key: str, text: str) -> None:
-        """Store the objects already serialised as a JSON list."""
-        self._write(self._path(key).with_suffix(".json"), key, text)
+        self._write(
+            self._path(key).with_suffix(".json"), key, json.dumps(list(objects), separators=(",", ":"))
+        )
 
     def put(self, key: str, text: str) -> None:
         """Store atomically; a cache that cannot be written is skipped, never an error."""

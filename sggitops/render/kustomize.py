@@ -10,7 +10,6 @@ missing or broken tool raises (ToolError, exit 4).
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import threading
@@ -79,10 +78,6 @@ class Render:
         return not any(f.severity is Severity.ERROR for f in self.findings)
 
 
-def _objects_json(objects: tuple[dict[str, Any], ...]) -> str:
-    return json.dumps(list(objects), separators=(",", ":"))
-
-
 class Renderer:
     """Builds roots of one repo. Thread-safe: `render_many` calls `render` from a thread pool."""
 
@@ -103,7 +98,9 @@ class Renderer:
         self.timeout = timeout
         self.digests = FileDigests(self.repo)
         self._done: dict[str, Render] = {}  # renders of this run: a root is built or read at most once
-        self._shared: dict[str, Future[tuple[str, str] | None]] = {}  # content key -> (text, objects JSON)
+        self._shared: dict[
+            str, Future[tuple[str, tuple[dict[str, Any], ...]] | None]
+        ] = {}  # content key -> (text, objects)
         self._lock = threading.Lock()
 
     def key(self, root: str) -> str:
@@ -174,9 +171,9 @@ class Renderer:
             start = time.monotonic()
             shared = pending.result()
             if shared is not None:
-                text, data = shared
-                objects = tuple(json.loads(data))
-                self._store(key, text, data)
+                text, kept = shared
+                objects = tuple(yamlio.copy_plain(o) for o in kept)
+                self._store(key, text, objects)
                 return Render(name, objects, text, time.monotonic() - start, False, key=key)
             return self._build(name, key)
         render = None
@@ -184,13 +181,14 @@ class Renderer:
             render = self._build(name, key)
         finally:
             ok = render is not None and render.ok and bool(render.objects or render.text)
-            pending.set_result((render.text, _objects_json(render.objects)) if ok and render else None)
+            kept = tuple(yamlio.copy_plain(o) for o in render.objects) if ok and render else ()
+            pending.set_result((render.text, kept) if ok and render else None)
         return render
 
-    def _store(self, key: str, text: str, objects_json: str) -> None:
+    def _store(self, key: str, text: str, objects: tuple[dict[str, Any], ...]) -> None:
         if key and self.cache is not None:
             self.cache.put(key, text)
-            self.cache.put_objects_json(key, objects_json)
+            self.cache.put_objects(key, objects)
 
     def _build(self, name: str, key: str) -> Render:
         try:
@@ -212,7 +210,7 @@ class Renderer:
         objects = self._parse(result.stdout, name)
         if objects is None:
             return self._failed(name, f"kustomize build of {name} printed output that is not valid YAML")
-        self._store(key, result.stdout, _objects_json(objects))
+        self._store(key, result.stdout, objects)
         return Render(name, objects, result.stdout, result.seconds, False, key=key)
 
     def render_many(
