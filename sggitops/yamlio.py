@@ -106,8 +106,8 @@ def _fast_loader(pure: bool = False) -> YAML:
 
 _PLAIN_MEMO: dict[tuple[str, str], list[tuple[int, int, Any]]] = {}
 _PLAIN_MEMO_BYTES = [0]
-_PLAIN_MEMO_LIMIT = 64 << 20
-"""Bytes of text whose parses are kept: past it the memo starts afresh (memory stays bounded)."""
+_PLAIN_MEMO_LIMIT = 16 << 20
+"""Bytes of text whose parses are kept (parsed data takes ~10x its text): past it the memo starts afresh."""
 
 
 def load_plain_all(
