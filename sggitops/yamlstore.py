@@ -1,10 +1,12 @@
-"""Parsed YAML kept between runs: the plain documents of each text, by the sha256 of the text.
+"""Parsed YAML kept between runs, by the sha256 of the text: the plain documents (`get`/`put`, for
+`yamlio.load_plain_all`), and under prefixed keys other parses that depend on the text alone
+(`lookup`/`keep`: `yamlpos.load_one`'s positioned documents, a kustomization's named paths).
 
 A validate run reads the same repo files as the run before it (the entry files, the Argo CD and Flux
 objects, every YAML file the secrets scan reads); parsing them is most of a one-cluster run. With
-`persisted(path)` active, `yamlio.load_plain_all` looks a text up here before parsing it, and the run
-ends by writing the entries it used to one JSON file (atomically; entries no run used are dropped, so
-the file stays the size of the repo). JSON reads about ten times faster than YAML parses.
+`persisted(path)` active, the readers look a text up here before parsing it, and the run ends by
+writing the entries it used to one JSON file (atomically; entries no run used are dropped, so the file
+stays the size of the repo). JSON reads about ten times faster than YAML parses.
 
 Only data that JSON keeps exactly is stored (string keys, finite numbers); anything else is parsed
 each time. A cache that cannot be read or written is a miss, never an error. Like the render cache,
