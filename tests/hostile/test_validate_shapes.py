@@ -169,11 +169,8 @@ def test_a_shape_beside_the_kustomization_file_is_refused(tmp_path: Path, name: 
 GENERATED = "overlays/run-dev/values.yaml"  # a generated file the lock lists with its digest
 
 
-@pytest.mark.parametrize("shape", sorted(SHAPES))
-def test_every_reader_of_a_generated_repo_refuses_shape(tmp_path: Path, shape: str) -> None:
-    """The shapes where the other readers look: a generated file the lock lists (drift and the secrets
-    scan digest it), a team's repo rule under policies/repo/, a file an ApplicationSet's files generator
-    reads. The run ends in bounded time, reads nothing outside the repo and reports the path."""
+def _generated_repo(tmp_path: Path) -> Path:
+    """The reference fleet generated into tmp_path/repo, with GENERATED removed (a shape goes there)."""
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "platform.yaml").write_text(
@@ -181,6 +178,15 @@ def test_every_reader_of_a_generated_repo_refuses_shape(tmp_path: Path, shape: s
     )
     assert run_cli(repo, "generate").exit_code == 0
     (repo / GENERATED).unlink()
+    return repo
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_every_reader_of_a_generated_repo_refuses_shape(tmp_path: Path, shape: str) -> None:
+    """The shapes where the other readers look: a generated file the lock lists (drift and the secrets
+    scan digest it), a team's repo rule under policies/repo/, a file an ApplicationSet's files generator
+    reads. The run ends in bounded time, reads nothing outside the repo and reports the path."""
+    repo = _generated_repo(tmp_path)
     rule = plant(repo, GENERATED, shape)
     plant(repo, "policies/repo/team.rego", shape)
     plant(repo, "appset/config.json", shape)
@@ -212,13 +218,7 @@ def test_generate_check_over_a_planted_generated_file_is_bounded(tmp_path: Path,
     """`generate --check` (a merge-request job) over a generated file replaced by each shape: it ends,
     says the file differs from the plan, and reads nothing through it (it runs as a subprocess, so a
     read that blocks fails the test instead of hanging it)."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    (repo / "platform.yaml").write_text(
-        (Path(__file__).resolve().parents[2] / "platform.yaml").read_text("utf-8"), encoding="utf-8"
-    )
-    assert run_cli(repo, "generate").exit_code == 0
-    (repo / GENERATED).unlink()
+    repo = _generated_repo(tmp_path)
     plant(repo, GENERATED, shape)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     done = subprocess.run(
